@@ -26,7 +26,8 @@ Why each fix exists (see shared/FINDINGS.md):
     NumPy 2 removed ``np.float`` / ``np.int`` (Pascal metrics, some parsers).
 ``keras_resnet``
     ``models/keras_models/resnet_v1.py`` does ``from keras.applications import
-    resnet``, which is Keras 3; the OD API needs tf-keras there.
+    resnet``, which is Keras 3; the OD API needs tf-keras there (ResNet-18/34).
+    While that module imports, ``keras.applications.resnet`` is tf-keras' own.
 
 The seventh fix (eval with ``use_moving_averages`` needs a distribution strategy
 scope) is not an import-time fix: it lives where the eval model is restored, in
@@ -154,13 +155,18 @@ def _fix_keras_resnet(tf: Any) -> None:
     if name in sys.modules:
         return
     import tf_keras
+    from tf_keras.src.applications import resnet as legacy_resnet
 
+    # The implementation module: resnet_v1 also calls resnet.ResNet, which the
+    # public tf_keras.applications.resnet does not export.
+    applications = types.ModuleType("keras.applications")
+    applications.resnet = legacy_resnet  # type: ignore[attr-defined]
     legacy = {
         "keras": tf_keras,
-        "keras.applications": tf_keras.applications,
-        "keras.applications.resnet": tf_keras.applications.resnet,
+        "keras.applications": applications,
+        "keras.applications.resnet": legacy_resnet,
     }
-    with _temporary_modules(legacy):  # type: ignore[arg-type]
+    with _temporary_modules(legacy):
         importlib.import_module(name)
 
 
