@@ -1,0 +1,53 @@
+"""Read, validate, override and write OD API ``pipeline.config`` files.
+
+Only the OD API's generated ``*_pb2`` modules and ``google.protobuf`` are used:
+importing this package never imports TensorFlow.
+
+Overrides are dotted proto paths as seen in the file
+(``train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate.
+learning_rate_base``, ``eval_input_reader[0].shuffle``), checked against the proto
+schema and the base config's oneof selections, with typed values.
+"""
+
+from __future__ import annotations
+
+from odsweep.odconfig._io import (
+    config_to_text,
+    label_map_num_classes,
+    load_pipeline_config,
+    parse_pipeline_config,
+    write_pipeline_config,
+)
+from odsweep.odconfig._metrics import eval_metric_names
+from odsweep.odconfig._overrides import apply_overrides, set_field
+from odsweep.odconfig._pipeline import (
+    learning_rate_schedule,
+    model_num_classes,
+    set_data_paths,
+    set_num_train_steps,
+    warmup_problem,
+)
+from odsweep.odconfig._schema import FieldKind, FieldRef, PathSegment, parse_path, resolve_field
+from odsweep.odconfig._values import coerce_value
+
+__all__ = [
+    "FieldKind",
+    "FieldRef",
+    "PathSegment",
+    "apply_overrides",
+    "coerce_value",
+    "config_to_text",
+    "eval_metric_names",
+    "label_map_num_classes",
+    "learning_rate_schedule",
+    "load_pipeline_config",
+    "model_num_classes",
+    "parse_path",
+    "parse_pipeline_config",
+    "resolve_field",
+    "set_data_paths",
+    "set_field",
+    "set_num_train_steps",
+    "warmup_problem",
+    "write_pipeline_config",
+]

@@ -1,0 +1,85 @@
+"""Apply a batch of typed overrides to a copy of a pipeline config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from object_detection.protos.pipeline_pb2 import TrainEvalPipelineConfig
+
+from odsweep.errors import InputError
+from odsweep.odconfig._schema import FieldRef, resolve_field
+from odsweep.odconfig._values import coerce_value
+
+
+def set_field(config: Any, ref: FieldRef, value: object) -> None:
+    """Write an already-coerced value at ``ref`` in ``config`` (in place).
+
+    Unset singular messages on the way are created; oneofs and indexes were checked
+    by ``resolve_field`` against a config with the same selections.
+    """
+    message = config
+    for seg in ref.segments[:-1]:
+        message = getattr(message, seg.name)
+        if seg.index is not None:
+            message = message[seg.index]
+    if ref.repeated:
+        container = getattr(message, ref.field_name)
+        del container[:]
+        container.extend(value)
+    else:
+        setattr(message, ref.field_name, value)
+
+
+def apply_overrides(
+    config: TrainEvalPipelineConfig,
+    overrides: Mapping[str, object],
+    *,
+    key_prefix: str = "",
+) -> TrainEvalPipelineConfig:
+    """Return a copy of ``config`` with every override applied.
+
+    All overrides are validated first (path against the schema and the base
+    config's oneof selections, value against the field type); nothing is applied
+    unless all are valid.
+
+    Args:
+        config: The base config; left untouched.
+        overrides: Dotted field path -> value (see ``resolve_field``/``coerce_value``).
+        key_prefix: Prepended verbatim to each path in error messages, e.g.
+            ``"overrides."``.
+
+    Returns:
+        A new config.
+
+    Raises:
+        InputError: One message per bad override, all at once.
+    """
+    errors: list[str] = []
+    planned: list[tuple[FieldRef, object]] = []
+    first_key_by_path: dict[str, str] = {}
+    for path, value in overrides.items():
+        key = f"{key_prefix}{path}"
+        try:
+            ref = resolve_field(config, path, key=key)
+            typed = coerce_value(ref, value, key=key)
+        except InputError as exc:
+            errors.extend(exc.messages)
+            continue
+        # Two spellings of one field (e.g. "a[0].b" and "a[00].b") would make the
+        # result depend on dict order.
+        if ref.path in first_key_by_path:
+            errors.append(
+                f"{key}: sets the same field as {first_key_by_path[ref.path]} ({ref.path}); "
+                "give it once"
+            )
+            continue
+        first_key_by_path[ref.path] = key
+        planned.append((ref, typed))
+    if errors:
+        raise InputError(errors)
+    result = type(config)()
+    result.CopyFrom(config)
+    for ref, typed in planned:
+        set_field(result, ref, typed)
+    return result
