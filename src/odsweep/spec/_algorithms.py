@@ -1,0 +1,315 @@
+"""Katib 0.19's search algorithms: which odsweep runs, their settings, their limits.
+
+Read from kubeflow/katib (Katib 0.19 layout):
+
+- ``manifests/.../katib-config.yaml``: random, tpe -> suggestion-hyperopt; grid,
+  multivariate-tpe -> suggestion-optuna; cmaes, sobol -> suggestion-goptuna;
+  bayesianoptimization -> skopt; hyperband, pbt, enas, darts -> their own services.
+- ``pkg/suggestion/v1beta1/hyperopt/service.py`` (``OptimizerConfiguration``): tpe
+  accepts gamma in (0, 1), prior_weight > 0, n_EI_candidates > 0, random_state >= 0;
+  random accepts random_state only; any other name is refused.
+- ``pkg/suggestion/v1beta1/optuna/service.py``: multivariate-tpe accepts
+  n_startup_trials, n_ei_candidates, random_state (each >= 0); grid accepts
+  random_state and refuses maxTrialCount above the number of grid combinations.
+- ``pkg/suggestion/v1beta1/goptuna/{service,converter}.go``: cmaes reads random_state,
+  sigma and restart_strategy (ipop | bipop | none) and needs at least two double/int
+  parameters; sobol reads no settings; neither reads ``distribution``.
+- ``pkg/suggestion/v1beta1/internal/search_space.py``: grid enumerates
+  ``range(min, max + 1, step)`` / ``arange(min, max + step, step)``, linearly, and
+  needs a step for every double.
+
+Katib checks settings only after the Experiment is accepted, so a bad one fails the
+Experiment later; odsweep checks them up front.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from odsweep.spec._model import Algorithm, AlgorithmName, SettingValue
+from odsweep.spec._problems import (
+    NOTHING,
+    Problems,
+    Reader,
+    as_list,
+    as_mapping,
+    closest,
+    coerce_float,
+    coerce_int,
+    index,
+    join,
+)
+from odsweep.spec._space import Parameter, ParameterType
+
+SETTING_KEYS = ("name", "value")
+
+
+@dataclass(frozen=True)
+class _Setting:
+    name: str
+    kind: Literal["int", "float", "choice"]
+    rule: str
+    check: Callable[[float], bool] = lambda _: True
+    choices: tuple[str, ...] = ()
+    # Values Katib accepts that odsweep refuses, with the reason.
+    refused: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Info:
+    service: str
+    settings: tuple[_Setting, ...]
+    honours_log: bool
+
+
+_SEED = _Setting("random_state", "int", "an integer >= 0", lambda v: v >= 0)
+
+_SUPPORTED: dict[str, _Info] = {
+    AlgorithmName.RANDOM: _Info("hyperopt", (_SEED,), honours_log=True),
+    AlgorithmName.TPE: _Info(
+        "hyperopt",
+        (
+            _Setting("gamma", "float", "a number in (0, 1)", lambda v: 0 < v < 1),
+            _Setting("prior_weight", "float", "a number > 0", lambda v: v > 0),
+            _Setting("n_EI_candidates", "int", "an integer > 0", lambda v: v > 0),
+            _SEED,
+        ),
+        honours_log=True,
+    ),
+    # Grid points are min, min + step, ... on a linear scale in Katib (see module
+    # docstring), so a logUniform grid would silently be linear: refused.
+    AlgorithmName.GRID: _Info("optuna", (_SEED,), honours_log=False),
+    AlgorithmName.MULTIVARIATE_TPE: _Info(
+        "optuna",
+        (
+            _Setting("n_startup_trials", "int", "an integer >= 0", lambda v: v >= 0),
+            # Katib allows 0, but a TPE step with no EI candidates has nothing to pick.
+            _Setting("n_ei_candidates", "int", "an integer > 0", lambda v: v > 0),
+            _SEED,
+        ),
+        honours_log=True,
+    ),
+    AlgorithmName.CMAES: _Info(
+        "goptuna",
+        (
+            _SEED,
+            _Setting("sigma", "float", "a number > 0", lambda v: v > 0),
+            _Setting(
+                "restart_strategy",
+                "choice",
+                "none",
+                choices=("none",),
+                refused={
+                    s: "odsweep's local engine cannot restart CMA-ES (Optuna >= 4.4 "
+                    "ignores restart_strategy)"
+                    for s in ("ipop", "bipop")
+                },
+            ),
+        ),
+        honours_log=False,
+    ),
+    AlgorithmName.SOBOL: _Info("goptuna", (), honours_log=False),
+}
+
+_UNSUPPORTED: dict[str, str] = {
+    "bayesianoptimization": "Katib's skopt Gaussian process has no counterpart in "
+    "odsweep's local Optuna engine",
+    "hyperband": "it needs a resource parameter and budget-based brackets that "
+    "odsweep's local engine does not run",
+    "pbt": "it resumes trials from other trials' checkpoints, which odsweep's trials do not do",
+    "enas": "it is neural architecture search, not hyperparameter search",
+    "darts": "it is neural architecture search, not hyperparameter search",
+}
+
+SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(_SUPPORTED)
+"""Katib algorithm names odsweep runs, on Optuna locally and on Katib."""
+
+KATIB_ALGORITHMS: tuple[str, ...] = (*_SUPPORTED, *_UNSUPPORTED)
+"""Every algorithm name Katib 0.19 ships."""
+
+
+def read_settings(value: object, path: str, problems: Problems) -> list[tuple[str, str, str]]:
+    """Katib-shaped ``[{name, value}]`` as ``(item path, name, value text)`` triples.
+
+    Values may be written as strings or numbers (Katib wants strings). Shape errors and
+    repeated names are reported; such items are left out. Absent settings give ``[]``.
+    """
+    if value is NOTHING or value is None:
+        return []
+    items = as_list(value, path, problems)
+    if items is None:
+        return []
+    result: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        item_path = index(path, i)
+        mapping = as_mapping(item, item_path, problems)
+        if mapping is None:
+            continue
+        problems.unknown_keys(mapping, item_path, SETTING_KEYS)
+        reader = Reader(mapping, item_path, problems)
+        name = reader.string("name", required=True, what="a setting name")
+        raw = reader.raw("value")
+        text: str | None = None
+        if raw is NOTHING:
+            reader.missing("value", "a value")
+        elif isinstance(raw, str):
+            text = raw.strip()
+        elif isinstance(raw, int | float) and not isinstance(raw, bool):
+            text = str(raw)
+        else:
+            problems.add(reader.at("value"), "must be a string or a number", raw)
+        if name is not None and name in seen:
+            problems.add(reader.at("name"), "duplicate setting", name, "keep one")
+            continue
+        if name is not None:
+            seen.add(name)
+        if name is not None and text is not None:
+            result.append((item_path, name, text))
+    return result
+
+
+def _typed(rule: _Setting, text: str) -> SettingValue | None:
+    if rule.kind == "int":
+        number: float | None = coerce_int(text)
+    elif rule.kind == "float":
+        number = coerce_float(text)
+    else:
+        return text if text in rule.choices else None
+    return number if number is not None and rule.check(number) else None
+
+
+def parse_algorithm(value: object, path: str, problems: Problems) -> Algorithm | None:
+    """Parse ``spec.algorithm``: a supported name and settings typed per algorithm."""
+    mapping = as_mapping(value, path, problems)
+    if mapping is None:
+        return None
+    problems.unknown_keys(mapping, path, ("algorithmName", "algorithmSettings"))
+    reader = Reader(mapping, path, problems)
+    name = reader.string("algorithmName", required=True, what=" | ".join(SUPPORTED_ALGORITHMS))
+    settings_path = reader.at("algorithmSettings")
+    items = read_settings(reader.raw("algorithmSettings"), settings_path, problems)
+    if name is None:
+        return None
+    supported = ", ".join(SUPPORTED_ALGORITHMS)
+    info = _SUPPORTED.get(name)
+    if info is None:
+        if name in _UNSUPPORTED:
+            problems.add(
+                reader.at("algorithmName"),
+                f"{name} is a Katib algorithm odsweep does not support: {_UNSUPPORTED[name]}",
+                name,
+                f"use one of {supported}",
+            )
+        else:
+            guess = closest(name, KATIB_ALGORITHMS)
+            fix = f"did you mean {guess!r}?" if guess else f"use one of {supported}"
+            problems.add(reader.at("algorithmName"), f"must be one of {supported}", name, fix)
+        return None
+    rules = {rule.name: rule for rule in info.settings}
+    typed: list[tuple[str, SettingValue]] = []
+    for item_path, setting, text in items:
+        rule = rules.get(setting)
+        if rule is None:
+            _unknown_setting(problems, join(item_path, "name"), name, setting, list(rules))
+            continue
+        if text in rule.refused:
+            problems.add(
+                join(item_path, "value"),
+                f"{setting}={text} is not supported: {rule.refused[text]}",
+                text,
+                f"use {' | '.join(rule.choices)} or remove the setting",
+            )
+            continue
+        parsed = _typed(rule, text)
+        if parsed is None:
+            problems.add(join(item_path, "value"), f"{setting} must be {rule.rule}", text)
+            continue
+        typed.append((setting, parsed))
+    return Algorithm(name=AlgorithmName(name), settings=tuple(typed))
+
+
+def _unknown_setting(
+    problems: Problems, path: str, algorithm: str, setting: str, valid: Sequence[str]
+) -> None:
+    if not valid:
+        problems.add(
+            path,
+            f"algorithm {algorithm} takes no settings (Katib's {_SUPPORTED[algorithm].service} "
+            "service reads none, not even a seed)",
+            setting,
+            "remove algorithmSettings",
+        )
+        return
+    guess = closest(setting, valid)
+    fix = f"did you mean {guess!r}?" if guess else f"valid settings: {', '.join(valid)}"
+    problems.add(path, f"unknown setting for algorithm {algorithm}", setting, fix)
+
+
+def grid_size(parameters: Sequence[Parameter]) -> int | None:
+    """The number of grid points (product over parameters); None if any is continuous.
+
+    ``int`` steps by 1 unless it has a step; a ``double`` needs a step to be enumerable.
+    """
+    total = 1
+    for param in parameters:
+        count = param.grid_count()
+        if count is None:
+            return None
+        total *= count
+    return total
+
+
+def check_algorithm_fit(
+    algorithm: Algorithm,
+    parameters: Sequence[Parameter],
+    max_trial_count: int | None,
+    problems: Problems,
+) -> None:
+    """Refuse parameter sets the algorithm cannot search faithfully (Katib's rules)."""
+    name = algorithm.name
+    name_path = "spec.algorithm.algorithmName"
+    if not _SUPPORTED[name].honours_log:
+        for i, param in enumerate(parameters):
+            if param.is_log:
+                why = (
+                    "grid points are min, min + step, ... on a linear scale"
+                    if name is AlgorithmName.GRID
+                    else f"Katib's {_SUPPORTED[name].service} service samples it uniformly"
+                )
+                problems.add(
+                    f"spec.parameters[{i}].feasibleSpace.distribution",
+                    f"logUniform is not honoured by algorithm {name} ({why})",
+                    param.distribution.value,
+                    "use tpe, multivariate-tpe or random, or list log-spaced values with "
+                    "parameterType discrete",
+                )
+    if name is AlgorithmName.CMAES:
+        ranges = sum(1 for p in parameters if p.is_range)
+        if ranges < 2:
+            problems.add(
+                name_path,
+                "cmaes needs at least two double or int parameters (Katib refuses fewer), "
+                f"got {ranges} with 'cmaes'",
+                fix="add a parameter or use tpe",
+            )
+    if name is not AlgorithmName.GRID:
+        return
+    for i, param in enumerate(parameters):
+        if param.type is ParameterType.DOUBLE and param.step is None:
+            problems.add(
+                f"spec.parameters[{i}].feasibleSpace.step",
+                "algorithm grid needs a step for every double parameter",
+                fix="add step, or use parameterType discrete with a list",
+            )
+    size = grid_size(parameters)
+    if size is not None and max_trial_count is not None and max_trial_count > size:
+        problems.add(
+            "spec.maxTrialCount",
+            f"must be <= the {size} grid points for algorithm grid (Katib refuses more; "
+            "the grid is exhausted after them)",
+            max_trial_count,
+            f"lower maxTrialCount to {size}",
+        )

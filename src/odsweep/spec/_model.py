@@ -1,0 +1,233 @@
+"""The search space as frozen values: what both engines (Optuna, Katib) are built from."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TypeVar, overload
+
+from odsweep.spec._kube import ClusterSpec
+from odsweep.spec._space import Parameter
+
+SettingValue = int | float | str
+"""An algorithm setting's typed value."""
+
+_T = TypeVar("_T")
+
+
+def _empty_map() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+class ObjectiveType(StrEnum):
+    """Whether the objective metric is maximized or minimized."""
+
+    MAXIMIZE = "maximize"
+    MINIMIZE = "minimize"
+
+
+class AlgorithmName(StrEnum):
+    """The Katib algorithms odsweep runs on both engines."""
+
+    RANDOM = "random"
+    GRID = "grid"
+    TPE = "tpe"
+    MULTIVARIATE_TPE = "multivariate-tpe"
+    CMAES = "cmaes"
+    SOBOL = "sobol"
+
+
+class ExportInputType(StrEnum):
+    """The OD API exporter's ``input_type`` for the best model."""
+
+    IMAGE_TENSOR = "image_tensor"
+    ENCODED_IMAGE_STRING_TENSOR = "encoded_image_string_tensor"
+    TF_EXAMPLE = "tf_example"
+    FLOAT_IMAGE_TENSOR = "float_image_tensor"
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a trial is scored by.
+
+    Attributes:
+        type: Maximize or minimize.
+        metric: The objective metric name (alias ``loss`` already resolved).
+        goal: Katib stops the search once a trial reaches it (>= when maximizing,
+            <= when minimizing); None for no goal.
+        additional_metrics: Further metrics recorded per trial (never the objective).
+    """
+
+    type: ObjectiveType
+    metric: str
+    goal: float | None = None
+    additional_metrics: tuple[str, ...] = ()
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The objective followed by the additional metrics."""
+        return (self.metric, *self.additional_metrics)
+
+    def better(self, a: float, b: float) -> bool:
+        """True when ``a`` is strictly better than ``b``; NaN is worse than any number."""
+        if math.isnan(a):
+            return False
+        if math.isnan(b):
+            return True
+        return a > b if self.type is ObjectiveType.MAXIMIZE else a < b
+
+    def best(self, values: Iterable[float]) -> float | None:
+        """The best of ``values`` ignoring NaN, or None when there is none."""
+        best: float | None = None
+        for value in values:
+            if not math.isnan(value) and (best is None or self.better(value, best)):
+                best = value
+        return best
+
+    def reached_goal(self, value: float) -> bool:
+        """True when ``value`` meets ``goal`` the way Katib checks it (False without goal)."""
+        if self.goal is None or math.isnan(value):
+            return False
+        if self.type is ObjectiveType.MAXIMIZE:
+            return value >= self.goal
+        return value <= self.goal
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """The search algorithm and its validated, typed settings.
+
+    Attributes:
+        name: One of the algorithms odsweep supports.
+        settings: ``(name, typed value)`` pairs in the order written.
+    """
+
+    name: AlgorithmName
+    settings: tuple[tuple[str, SettingValue], ...] = ()
+
+    @overload
+    def setting(self, name: str) -> SettingValue | None: ...
+
+    @overload
+    def setting(self, name: str, default: _T) -> SettingValue | _T: ...
+
+    def setting(self, name: str, default: object = None) -> object:
+        """The typed value of setting ``name`` (int, float or str), else ``default``."""
+        for key, value in self.settings:
+            if key == name:
+                return value
+        return default
+
+    @property
+    def seed(self) -> int | None:
+        """The ``random_state`` setting, or None when not set."""
+        value = self.setting("random_state")
+        return value if isinstance(value, int) else None
+
+
+MEDIANSTOP = "medianstop"
+
+
+@dataclass(frozen=True)
+class EarlyStopping:
+    """Katib's median stopping rule (the only early stopping odsweep supports).
+
+    Attributes:
+        name: Always ``medianstop``.
+        min_trials_required: Succeeded trials needed before any trial is stopped.
+        start_step: The evaluation (1-based report count) at which a trial is compared.
+    """
+
+    name: str = MEDIANSTOP
+    min_trials_required: int = 3
+    start_step: int = 4
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """How the best trial's model is exported.
+
+    Attributes:
+        input_type: The exporter's input signature.
+        output_directory: Where the SavedModel goes (resolved path), or None for the
+            engine's default.
+    """
+
+    input_type: ExportInputType = ExportInputType.IMAGE_TENSOR
+    output_directory: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """A validated search-space file.
+
+    Paths are strings (``gs://`` survives); relative paths were resolved against the
+    YAML file's folder, ``gs://`` and absolute paths kept as written.
+
+    Attributes:
+        name: DNS-1123 label (<= 40 characters) naming the study / Katib Experiment.
+        source: Path or URI of the YAML file it came from.
+        pipeline_config_path: The base OD API ``pipeline.config``.
+        train_input_path: Replaces the config's train TFRecord glob, if set.
+        eval_input_path: Replaces the config's eval TFRecord glob, if set.
+        label_map_path: Replaces the config's label map, if set.
+        num_train_steps: Training steps per trial.
+        checkpoint_every_n_steps: A checkpoint (and an evaluation) every N steps.
+        sample_1_of_n_eval_examples: Evaluate on every n-th eval example.
+        overrides: Fixed ``{config path: value}`` applied to every trial (read-only).
+        objective: The metric and its direction.
+        algorithm: The search algorithm.
+        early_stopping: Median stopping, or None.
+        parallel_trial_count: Trials run at once.
+        max_trial_count: Trials in all.
+        max_failed_trial_count: The search fails once this many trials failed
+            (Katib: ``failed >= max``, so 0 and 1 both stop at the first failure);
+            None means failures never fail the search (Katib's behaviour when the field
+            is omitted).
+        parameters: The searched parameters, in file order.
+        export: How the best model is exported.
+        cluster: Pod settings for Kubernetes, or None.
+    """
+
+    name: str
+    source: str
+    pipeline_config_path: str
+    num_train_steps: int
+    checkpoint_every_n_steps: int
+    objective: Objective
+    algorithm: Algorithm
+    max_trial_count: int
+    parameters: tuple[Parameter, ...]
+    train_input_path: str | None = None
+    eval_input_path: str | None = None
+    label_map_path: str | None = None
+    sample_1_of_n_eval_examples: int = 1
+    overrides: Mapping[str, object] = field(default_factory=_empty_map)
+    early_stopping: EarlyStopping | None = None
+    parallel_trial_count: int = 1
+    max_failed_trial_count: int | None = None
+    export: ExportSpec = field(default_factory=ExportSpec)
+    cluster: ClusterSpec | None = None
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter called ``name``.
+
+        Raises:
+            KeyError: There is no such parameter.
+        """
+        for param in self.parameters:
+            if param.name == name:
+                return param
+        raise KeyError(name)
+
+
+def evals_per_trial(spec: SearchSpec) -> int:
+    """How many evaluations a full trial reports: one per checkpoint, plus the last step.
+
+    ``ceil(num_train_steps / checkpoint_every_n_steps)``: checkpoints at every N steps
+    and one at the final step when it is not a multiple of N.
+    """
+    return -(-spec.num_train_steps // spec.checkpoint_every_n_steps)
