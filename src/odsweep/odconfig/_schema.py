@@ -133,7 +133,12 @@ def list_names(names: list[str]) -> str:
 
 def suggest(word: str, candidates: list[str]) -> str:
     """A 'did you mean ...' clause from difflib, or the list of valid names."""
-    close = difflib.get_close_matches(word, candidates, n=3, cutoff=0.6)
+    # Case-insensitive, so 'softmax' finds 'SOFTMAX'.
+    by_lower = {name.lower(): name for name in candidates}
+    close = [
+        by_lower[name]
+        for name in difflib.get_close_matches(word.lower(), list(by_lower), n=3, cutoff=0.6)
+    ]
     if len(close) == 1:
         return f"did you mean '{close[0]}'?"
     if close:
