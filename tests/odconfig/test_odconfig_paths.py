@@ -259,6 +259,12 @@ def test_malformed_paths(tiny: Any, path: str) -> None:
         resolve_field(tiny, path)
 
 
+def test_non_string_path_key(tiny: Any) -> None:
+    bad: Any = {3: 1}
+    with pytest.raises(InputError, match=r"^o\.3: field path must be a string, got int$"):
+        apply_overrides(tiny, bad, key_prefix="o.")
+
+
 def test_parse_path_segments() -> None:
     assert parse_path("eval_input_reader[0].shuffle", key="k") == (
         PathSegment("eval_input_reader", 0),

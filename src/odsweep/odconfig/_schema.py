@@ -159,7 +159,9 @@ def parse_path(path: str, *, key: str) -> tuple[PathSegment, ...]:
     Raises:
         InputError: Empty path or a segment that is not ``name`` or ``name[index]``.
     """
-    if not isinstance(path, str) or not path:
+    if not isinstance(path, str):
+        raise InputError(f"{key}: field path must be a string, got {type(path).__name__}")
+    if not path:
         raise InputError(
             f"{key}: empty field path; give a dotted path such as 'train_config.batch_size'"
         )
