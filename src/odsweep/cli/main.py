@@ -1,0 +1,69 @@
+"""Argument parsing, logging setup and the error -> exit code policy."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from odsweep import __version__
+from odsweep.cli import data_cmd, trial_cmd
+from odsweep.errors import EXIT_BAD_INPUT, OdsweepError
+
+logger = logging.getLogger("odsweep")
+
+COMMANDS = (trial_cmd, data_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="odsweep",
+        description="Hyperparameter search for TensorFlow Object Detection API models.",
+    )
+    parser.add_argument("--version", action="version", version=f"odsweep {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def configure_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # TensorFlow and absl are chatty at INFO; their warnings still show.
+    for name in ("tensorflow", "absl", "h5py", "matplotlib"):
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.debug)
+    try:
+        code: int = args.handler(args)
+        return code
+    except OdsweepError as exc:
+        if args.debug:
+            logger.exception("%s failed", args.command)
+        messages = getattr(exc, "messages", None) or (str(exc),)
+        for message in messages:
+            print(f"odsweep {args.command}: error: {message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"odsweep {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _entry() -> None:  # pragma: no cover - console script shim
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+__all__ = ["EXIT_BAD_INPUT", "build_parser", "main"]

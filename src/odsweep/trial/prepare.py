@@ -1,0 +1,100 @@
+"""Build a trial's effective ``pipeline.config`` and check, before any training,
+what would otherwise fail late. No TensorFlow here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from odsweep import odconfig, storage
+from odsweep.errors import InputError
+from odsweep.trial.options import TrialOptions
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "pipeline.config"
+
+
+def build_trial_config(opts: TrialOptions) -> Any:
+    """The base config with the trial's data paths, steps, sampling and overrides.
+
+    Raises:
+        InputError: every override or path problem, all at once.
+    """
+    config = odconfig.load_pipeline_config(opts.pipeline_config)
+    odconfig.set_data_paths(
+        config,
+        train_input=opts.train_input,
+        eval_input=opts.eval_input,
+        label_map=opts.label_map,
+    )
+    if opts.sample_1_of_n_eval is not None:
+        for reader in config.eval_input_reader:
+            reader.sample_1_of_n_examples = opts.sample_1_of_n_eval
+    # Overrides come before the step count so that a cosine schedule's total_steps
+    # follows the trial's real step count whatever the overrides touched.
+    config = odconfig.apply_overrides(config, dict(opts.overrides), key_prefix="--set ")
+    odconfig.set_num_train_steps(config, opts.num_train_steps)
+    return config
+
+
+def preflight(config: Any) -> None:
+    """Refuse what would fail after minutes of training.
+
+    Raises:
+        InputError: with one line per problem.
+    """
+    problems: list[str] = []
+    readers = [("train_input_reader", config.train_input_reader)] + [
+        (f"eval_input_reader[{i}]", r) for i, r in enumerate(config.eval_input_reader)
+    ]
+    for key, reader in readers:
+        for pattern in reader.tf_record_input_reader.input_path:
+            if "PATH_TO_BE_CONFIGURED" in pattern:
+                problems.append(
+                    f"{key}.tf_record_input_reader.input_path: placeholder {pattern!r}; "
+                    "give the data with --train-input/--eval-input (or the spec's paths)"
+                )
+            elif not storage.is_remote(pattern) and not storage.glob(pattern):
+                problems.append(
+                    f"{key}.tf_record_input_reader.input_path: no file matches {pattern!r}; "
+                    "check the path or generate the demo data (odsweep demo-data)"
+                )
+        label_map = reader.label_map_path
+        if label_map and not storage.is_remote(label_map) and not storage.exists(label_map):
+            problems.append(f"{key}.label_map_path: file not found, got {label_map!r}")
+    if not problems and config.train_input_reader.label_map_path:
+        label_classes = odconfig.label_map_num_classes(config.train_input_reader.label_map_path)
+        model_classes = odconfig.model_num_classes(config)
+        if label_classes != model_classes:
+            problems.append(
+                f"model num_classes: {model_classes} does not agree with the label map's "
+                f"{label_classes} classes ({config.train_input_reader.label_map_path}); "
+                "set the model's num_classes to the label map's highest id"
+            )
+    ckpt = config.train_config.fine_tune_checkpoint
+    if ckpt and not _checkpoint_exists(ckpt):
+        problems.append(
+            f"train_config.fine_tune_checkpoint: no checkpoint at {ckpt!r}; point it at a "
+            "checkpoint prefix (ckpt-0) or clear it with --set train_config.fine_tune_checkpoint="
+        )
+    warmup = odconfig.warmup_problem(config)
+    if warmup:
+        problems.append(warmup)
+    if problems:
+        raise InputError(problems)
+
+
+def _checkpoint_exists(prefix: str) -> bool:
+    if "PATH_TO_BE_CONFIGURED" in prefix:
+        return False
+    if storage.is_remote(prefix):
+        return True  # TensorFlow checks gs:// itself when it restores
+    return storage.exists(prefix + ".index") or storage.exists(storage.join(prefix, "checkpoint"))
+
+
+def write_trial_config(trial_dir: str, config: Any) -> str:
+    """Write the effective config into the trial directory; returns its path."""
+    path = storage.join(trial_dir, CONFIG_FILE)
+    storage.write_text_atomic(path, odconfig.config_to_text(config))
+    return path

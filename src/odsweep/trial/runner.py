@@ -1,0 +1,185 @@
+"""One trial: train, evaluate every checkpoint as it is written, report, keep the best.
+
+The only entry point both engines run (``odsweep trial``). Contract:
+
+- ``<trial_dir>/pipeline.config``: the effective config;
+- ``<trial_dir>/ckpt-<step>.*``: checkpoints (rotation keeps the newest few);
+- ``<trial_dir>/best/``: a copy of the best checkpoint so far, with its own
+  ``checkpoint`` state file, so rotation never deletes it and the exporter,
+  which restores a folder's latest checkpoint, restores exactly this one;
+- ``<trial_dir>/train/``, ``<trial_dir>/eval/``: TensorBoard event files;
+- ``<trial_dir>/result.json``: see :mod:`odsweep.trial.result`;
+- stdout: after each eval, one ``<RFC3339> <metric>=<value>`` line per metric.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TextIO
+
+from odsweep import storage
+from odsweep.errors import TrialFailed
+from odsweep.trial.metrics import format_metric_lines, rfc3339_now
+from odsweep.trial.options import TrialOptions
+from odsweep.trial.prepare import build_trial_config, preflight, write_trial_config
+from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus, write_result
+
+logger = logging.getLogger(__name__)
+
+BEST_DIR = "best"
+
+
+class Recorder:
+    """Holds the trial's current result and writes it; safe to call from a signal thread."""
+
+    def __init__(self, trial_dir: str, result: TrialResult) -> None:
+        self.trial_dir = trial_dir
+        self._result = result
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def result(self) -> TrialResult:
+        return self._result
+
+    def update(self, result: TrialResult) -> None:
+        with self._lock:
+            if self._closed:  # a final status was written (e.g. by SIGTERM): keep it
+                return
+            self._result = result
+            write_result(self.trial_dir, result)
+
+    def finish(self, status: TrialStatus, error: str | None = None) -> TrialResult:
+        with self._lock:
+            if self._closed:
+                return self._result
+            self._closed = True
+            self._result = replace(self._result, status=status, error=error)
+            write_result(self.trial_dir, self._result)
+            return self._result
+
+
+def initial_result(opts: TrialOptions) -> TrialResult:
+    return TrialResult(
+        trial=opts.name,
+        params=dict(opts.params),
+        status=TrialStatus.RUNNING,
+        metric=opts.metric,
+        objective=opts.objective,
+        seed=opts.seed,
+    )
+
+
+def run_trial(
+    opts: TrialOptions,
+    *,
+    out: TextIO | None = None,
+    on_recorder: Callable[[Recorder], None] | None = None,
+) -> TrialResult:
+    """Run one trial to the end.
+
+    Args:
+        opts: What to run.
+        out: Where the metric lines go (default: stdout).
+        on_recorder: Called with the recorder once it exists (the CLI hooks SIGTERM there).
+
+    Returns:
+        The final result (status succeeded).
+
+    Raises:
+        InputError: bad input found before training (nothing trained, no result.json).
+        TrialFailed: training or eval failed; result.json says ``failed`` and why.
+    """
+    out = out or sys.stdout
+    config = build_trial_config(opts)
+    preflight(config)
+    write_trial_config(opts.trial_dir, config)
+    recorder = Recorder(opts.trial_dir, initial_result(opts))
+    recorder.update(recorder.result)
+    if on_recorder is not None:
+        on_recorder(recorder)
+    try:
+        _train_and_evaluate(opts, config, recorder, out)
+    except TrialFailed as exc:
+        recorder.finish(TrialStatus.FAILED, str(exc))
+        raise
+    except Exception as exc:  # a crash of TF or the OD API: recorded, then re-raised as failed
+        logger.exception("trial %s crashed", opts.name)
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        recorder.finish(TrialStatus.FAILED, message)
+        raise TrialFailed(message) from exc
+    except KeyboardInterrupt:
+        recorder.finish(TrialStatus.STOPPED, "interrupted")
+        raise
+    if recorder.result.best is None:
+        message = f"no eval produced a finite {opts.metric!r}"
+        recorder.finish(TrialStatus.FAILED, message)
+        raise TrialFailed(message)
+    return recorder.finish(TrialStatus.SUCCEEDED)
+
+
+def _train_and_evaluate(opts: TrialOptions, config: object, recorder: Recorder, out: TextIO) -> None:
+    from odsweep.tfcompat import load_tensorflow
+    from odsweep.trial.evaluator import Evaluator
+    from odsweep.trial.trainer import Trainer, make_strategy
+
+    tf = load_tensorflow()
+    from object_detection.utils import config_util
+
+    tf.keras.utils.set_random_seed(opts.seed)
+    configs = config_util.create_configs_from_pipeline_proto(config)
+    strategy = make_strategy()
+    trainer = Trainer(configs, strategy, opts.trial_dir, keep_checkpoints=opts.keep_checkpoints)
+    evaluator = Evaluator(configs, strategy, storage.join(opts.trial_dir, "eval"))
+
+    checkpoint_steps = opts.checkpoint_steps()
+    logger.info(
+        "trial %s: %d steps, evals at %s", opts.name, opts.num_train_steps, checkpoint_steps
+    )
+    for target in checkpoint_steps:
+        while trainer.step < target:
+            n = min(opts.steps_per_loop, target - trainer.step)
+            stats = trainer.train(n)
+            total = stats.losses.get("Loss/total_loss", math.nan)
+            if not math.isfinite(total):
+                raise TrialFailed(
+                    f"loss became {total} at step {stats.step}; lower the learning rate "
+                    "or enable gradient clipping"
+                )
+            logger.info(
+                "step %d: loss %.4f, lr %.5g, %.1f steps/s",
+                stats.step,
+                total,
+                stats.learning_rate,
+                stats.steps_per_sec,
+            )
+        checkpoint = trainer.save()
+        metrics = evaluator.evaluate(checkpoint)
+        for line in format_metric_lines(metrics, timestamp=rfc3339_now()):
+            print(line, file=out)
+        out.flush()
+        kept = None
+        if recorder.result.improves(metrics):
+            kept = _keep_best(tf, checkpoint, storage.join(opts.trial_dir, BEST_DIR))
+        record = EvalRecord(step=trainer.step, checkpoint=checkpoint, metrics=metrics)
+        recorder.update(recorder.result.with_eval(record, kept_checkpoint=kept))
+
+
+def _keep_best(tf: object, checkpoint: str, best_dir: str) -> str:
+    """Copy a checkpoint's files into ``best_dir`` (replacing the previous best)."""
+    gfile = tf.io.gfile  # type: ignore[attr-defined]
+    gfile.makedirs(best_dir)
+    name = checkpoint.rsplit("/", 1)[-1]
+    previous = [p for p in gfile.glob(f"{best_dir}/ckpt-*") if not p.rsplit("/", 1)[-1].startswith(f"{name}.")]
+    for src in gfile.glob(f"{checkpoint}.*"):
+        gfile.copy(src, f"{best_dir}/{src.rsplit('/', 1)[-1]}", overwrite=True)
+    # Relative path: the folder stays valid when copied or mounted elsewhere.
+    tf.compat.v1.train.update_checkpoint_state(best_dir, name, all_model_checkpoint_paths=[name])  # type: ignore[attr-defined]
+    for old in previous:
+        gfile.remove(old)
+    return f"{best_dir}/{name}"
