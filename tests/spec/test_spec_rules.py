@@ -13,7 +13,7 @@ from odsweep.errors import InputError
 Mutator = Callable[[dict[str, Any]], None]
 
 
-def put(path: str, key: str, value: object) -> Mutator:
+def put(path: str, key: str | int, value: object) -> Mutator:
     """Set ``key`` in the mapping at the dotted ``path`` (numbers index lists)."""
 
     def mutate(doc: dict[str, Any]) -> None:
@@ -512,7 +512,8 @@ CASES: list[tuple[str, Mutator, str]] = [
         "export-input-type",
         put("spec.export", "inputType", "image"),
         "spec.export.inputType: must be one of image_tensor, encoded_image_string_tensor, "
-        "tf_example, float_image_tensor, got 'image'",
+        "tf_example, float_image_tensor, got 'image'; "
+        "did you mean 'image_tensor'?",
     ),
 ]
 

@@ -123,10 +123,10 @@ _UNSUPPORTED: dict[str, str] = {
     "darts": "it is neural architecture search, not hyperparameter search",
 }
 
-SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(_SUPPORTED)
+SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(str(name) for name in _SUPPORTED)
 """Katib algorithm names odsweep runs, on Optuna locally and on Katib."""
 
-KATIB_ALGORITHMS: tuple[str, ...] = (*_SUPPORTED, *_UNSUPPORTED)
+KATIB_ALGORITHMS: tuple[str, ...] = (*SUPPORTED_ALGORITHMS, *_UNSUPPORTED)
 """Every algorithm name Katib 0.19 ships."""
 
 
@@ -291,9 +291,9 @@ def check_algorithm_fit(
         if ranges < 2:
             problems.add(
                 name_path,
-                "cmaes needs at least two double or int parameters (Katib refuses fewer), "
-                f"got {ranges} with 'cmaes'",
-                fix="add a parameter or use tpe",
+                "cmaes needs at least two double or int parameters (Katib refuses fewer)",
+                ranges,
+                "add a double or int parameter, or use tpe",
             )
     if name is not AlgorithmName.GRID:
         return

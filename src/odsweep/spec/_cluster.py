@@ -43,6 +43,9 @@ _QUANTITY_RE = re.compile(
 _LABEL_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 # POSIX shell names: Kubernetes allows more, but the trial image runs `sh -c`.
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LABEL_KEY = "a label key ([prefix/]name; name [A-Za-z0-9-_.], at most 63 characters)"
+_LABEL_KEY_RULE = f"each key must be {_LABEL_KEY}"
+_LABEL_VALUE_RULE = "must be a label value ([A-Za-z0-9-_.], at most 63 characters)"
 _OPERATORS = ("Equal", "Exists")
 _EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
@@ -102,12 +105,20 @@ def parse_cluster(value: object, path: str, problems: Problems) -> ClusterSpec |
             "must be a DNS-1123 subdomain ([a-z0-9-.], at most 253 characters)",
             account,
         )
-    selector = _string_map(reader, "nodeSelector", _is_label_key, _is_label_value)
+    selector = _string_map(
+        reader, "nodeSelector", _is_label_key, _is_label_value, key_rule=_LABEL_KEY_RULE
+    )
     tolerations = _tolerations(reader)
     policy = reader.choice(
         "imagePullPolicy", {p.value: p.value for p in ImagePullPolicy}, required=False
     )
-    env = _string_map(reader, "env", lambda k: bool(_ENV_NAME_RE.match(k)), lambda _: True)
+    env = _string_map(
+        reader,
+        "env",
+        lambda k: bool(_ENV_NAME_RE.match(k)),
+        lambda _: True,
+        key_rule="each name must match ^[A-Za-z_][A-Za-z0-9_]*$",
+    )
     deadline = reader.bounded_int(
         "activeDeadlineSeconds", low=1, what="an integer > 0", required=False
     )
@@ -148,6 +159,8 @@ def _string_map(
     key: str,
     key_ok: Callable[[str], bool],
     value_ok: Callable[[str], bool],
+    *,
+    key_rule: str,
 ) -> dict[str, str]:
     raw = reader.raw(key)
     if raw is NOTHING:
@@ -159,7 +172,7 @@ def _string_map(
     for name, value in mapping.items():
         path = join(reader.at(key), name)
         if not key_ok(name):
-            reader.problems.add(reader.at(key), "invalid key", name)
+            reader.problems.add(reader.at(key), key_rule, name)
             continue
         text = _text(value)
         if text is None:
@@ -167,7 +180,7 @@ def _string_map(
             reader.problems.add(path, "must be a string", value, fix)
             continue
         if not value_ok(text):
-            reader.problems.add(path, "must be a label value ([A-Za-z0-9-_.], <= 63)", value)
+            reader.problems.add(path, _LABEL_VALUE_RULE, value)
             continue
         result[name] = text
     return result
@@ -197,13 +210,13 @@ def _toleration(item: object, path: str, problems: Problems) -> Toleration | Non
     reader = Reader(mapping, path, problems)
     key = reader.string("key", required=False)
     if key is not None and not _is_label_key(key):
-        problems.add(reader.at("key"), "must be a label key", key)
+        problems.add(reader.at("key"), f"must be {_LABEL_KEY}", key)
     operator = reader.choice(
         "operator", {o: o for o in _OPERATORS}, required=False, default="Equal"
     )
     value = _text(reader.raw("value")) if reader.has("value") else None
     if reader.has("value") and (value is None or not _is_label_value(value)):
-        problems.add(reader.at("value"), "must be a label value", reader.raw("value"))
+        problems.add(reader.at("value"), _LABEL_VALUE_RULE, reader.raw("value"))
     if operator == "Exists" and value:
         problems.add(reader.at("value"), "must be empty for operator Exists", value)
     if key is None and operator == "Equal":

@@ -136,7 +136,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
     before = len(problems)
 
     def path(key: str, *, required: bool) -> str | None:
-        text = spec.string(key, required=required, what="a path")
+        text = spec.string(key, required=required, what="a non-empty path")
         return resolve(text, base_dir) if text is not None else None
 
     pipeline = path("pipelineConfigPath", required=True)
@@ -319,7 +319,7 @@ def _parse_export(spec: Reader, base_dir: str) -> ExportSpec | None:
     reader = Reader(mapping, path, spec.problems)
     kinds = {t.value: t.value for t in ExportInputType}
     kind = reader.choice("inputType", kinds, required=False, default="image_tensor")
-    out = reader.string("outputDirectory", required=False, what="a path")
+    out = reader.string("outputDirectory", required=False, what="a non-empty path")
     if kind is None or (reader.has("outputDirectory") and out is None):
         return None
     return ExportSpec(ExportInputType(kind), resolve(out, base_dir) if out else None)

@@ -52,7 +52,11 @@ def closest(word: str, choices: Sequence[str]) -> str | None:
     """The choice most like ``word`` (case-insensitive), or None when none is close."""
     by_lower = {c.lower(): c for c in choices}
     match = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
-    return by_lower[match[0]] if match else None
+    if match:
+        return by_lower[match[0]]
+    # Abbreviations ("gpus" for "gpusPerTrial") score too low for difflib.
+    prefixed = [c for low, c in by_lower.items() if low.startswith(word.lower()) and word]
+    return prefixed[0] if len(prefixed) == 1 else None
 
 
 class Problems:
