@@ -8,6 +8,22 @@ Typical use::
     spec = load_spec("search.yaml")        # InputError lists every problem at once
     print(summarize(spec))
     lr = spec.parameter("learning_rate").parse_value("0.01")
+
+Decisions the engines can rely on:
+
+- ``double``/``int`` bounds are inclusive on both ends; with ``step`` the values are
+  ``min + k * step`` and ``max`` must be such a point (refused otherwise).
+- ``metadata.name``: DNS-1123 label starting with a letter, at most 40 characters.
+  Parameter names: ``^[a-z][a-z0-9_]*$``, at most 63 characters.
+- Categorical/discrete values use only letters, digits and ``. _ : / @ + -`` (Katib
+  runs the trial command through ``sh -c`` unquoted).
+- Metric names follow the trial's stdout grammar (``odsweep.trial.metrics``).
+- ``maxFailedTrialCount`` omitted means no limit (Katib's behaviour); ``parallelTrialCount``
+  defaults to 1.
+- Algorithms: random, tpe, grid, multivariate-tpe, cmaes, sobol, with Katib's settings
+  per suggestion service. ``logUniform`` is refused for grid, cmaes and sobol (they
+  would sample it linearly); ``normal``/``logNormal`` are refused everywhere; ``grid``
+  refuses ``maxTrialCount`` above the number of grid points, as Katib does.
 """
 
 from __future__ import annotations

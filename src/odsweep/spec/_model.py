@@ -160,7 +160,8 @@ class ExportSpec:
     output_directory: str | None = None
 
 
-@dataclass(frozen=True)
+# Keyword-only: nineteen fields are too many to pass by position safely.
+@dataclass(frozen=True, kw_only=True)
 class SearchSpec:
     """A validated search-space file.
 
@@ -195,20 +196,20 @@ class SearchSpec:
     name: str
     source: str
     pipeline_config_path: str
-    num_train_steps: int
-    checkpoint_every_n_steps: int
-    objective: Objective
-    algorithm: Algorithm
-    max_trial_count: int
-    parameters: tuple[Parameter, ...]
     train_input_path: str | None = None
     eval_input_path: str | None = None
     label_map_path: str | None = None
+    num_train_steps: int
+    checkpoint_every_n_steps: int
     sample_1_of_n_eval_examples: int = 1
     overrides: Mapping[str, object] = field(default_factory=_empty_map)
+    objective: Objective
+    algorithm: Algorithm
     early_stopping: EarlyStopping | None = None
     parallel_trial_count: int = 1
+    max_trial_count: int
     max_failed_trial_count: int | None = None
+    parameters: tuple[Parameter, ...]
     export: ExportSpec = field(default_factory=ExportSpec)
     cluster: ClusterSpec | None = None
 
