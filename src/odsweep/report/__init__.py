@@ -1,0 +1,34 @@
+"""The sweep report: a leaderboard, the best trial and plots, as Markdown and HTML.
+
+Pure apart from matplotlib (no TensorFlow): it reads ``TrialResult`` values, however
+they were collected (local Optuna study or Katib experiment).
+
+Typical use::
+
+    report = build_report(
+        title="ssd_tiny sweep",
+        results=results,
+        metric="DetectionBoxes_Precision/mAP",
+        direction=Direction.MAXIMIZE,
+        param_scales={"learning_rate": "log", "batch_size": "categorical"},
+        links={"TensorBoard": "tensorboard --logdir runs/"},
+    )
+    md_path, html_path = write_report(report, "runs/report")
+"""
+
+from __future__ import annotations
+
+from odsweep.report._build import build_report
+from odsweep.report._model import FILES_DIR, HTML_FILE, MARKDOWN_FILE, Report
+from odsweep.report._param_plots import SCALES
+from odsweep.report._write import write_report
+
+__all__ = [
+    "FILES_DIR",
+    "HTML_FILE",
+    "MARKDOWN_FILE",
+    "SCALES",
+    "Report",
+    "build_report",
+    "write_report",
+]

@@ -1,0 +1,93 @@
+"""``build_report``: trial results in, Markdown + HTML + PNGs out (nothing written)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from odsweep.report._html import render_html
+from odsweep.report._markdown import render_markdown
+from odsweep.report._model import Content, Report
+from odsweep.report._param_plots import SCALES
+from odsweep.report._plots import render_plots
+from odsweep.report._table import (
+    ERROR_LIMIT,
+    best_of,
+    find_row,
+    leaderboard,
+    one_line,
+    status_counts,
+)
+from odsweep.trial.result import Direction, TrialResult
+
+
+def build_report(
+    *,
+    title: str,
+    results: Sequence[TrialResult],
+    metric: str,
+    direction: Direction,
+    param_scales: Mapping[str, str],
+    best_trial: str | None = None,
+    links: Mapping[str, str] | None = None,
+    export_location: str | None = None,
+    notes: Sequence[str] = (),
+) -> Report:
+    """Render a sweep's results as Markdown, a self-contained HTML page and PNG plots.
+
+    The same input gives the same bytes (no timestamps anywhere), so reports can be
+    compared and regenerated freely.
+
+    Args:
+        title: Report heading.
+        results: The trials, in the order they were created (the history plot's x axis).
+        metric: The objective metric; ranks use each trial's best value of it.
+        direction: Which way ``metric`` improves.
+        param_scales: Parameter name -> "linear", "log" or "categorical"; its order is
+            the order of the leaderboard's parameter columns and of the parameter plots.
+        best_trial: The engine's best trial; defaults to the top of the leaderboard.
+        links: Label -> URL (rendered as a link) or command (rendered as code), e.g.
+            ``{"Katib UI": "https://...", "TensorBoard": "tensorboard --logdir ..."}``.
+        export_location: Where the best model was exported, if it was.
+        notes: Free-text bullets shown under the summary.
+
+    Returns:
+        The report; write it with ``write_report``.
+
+    Raises:
+        ValueError: a scale in ``param_scales`` is not one of the three above.
+    """
+    bad = [f"{name}={scale!r}" for name, scale in param_scales.items() if scale not in SCALES]
+    if bad:
+        raise ValueError(f"param_scales: scale must be one of {SCALES}, got {', '.join(bad)}")
+    rows = leaderboard(results, metric, direction)
+    ranked = [row for row in rows if row.rank is not None]
+    best_name = (
+        best_trial if best_trial is not None else (ranked[0].result.trial if ranked else None)
+    )
+    scored = [(result, best_of(result, metric, direction)) for result in results]
+    plots, images = render_plots(scored, rows, metric, direction, param_scales)
+    content = Content(
+        title=title,
+        metric=metric,
+        direction=direction,
+        counts=status_counts(results),
+        total=len(results),
+        params=tuple(param_scales),
+        rows=rows,
+        best_name=best_name,
+        best_row=None if best_name is None else find_row(rows, best_name),
+        links=tuple((links or {}).items()),
+        export_location=export_location,
+        notes=tuple(notes),
+        errors=tuple(
+            (result.trial, result.status, one_line(result.error, ERROR_LIMIT))
+            for result in results
+            if result.error
+        ),
+        plots=plots,
+    )
+    return Report(
+        markdown=render_markdown(content),
+        html=render_html(content, images),
+        images=images,
+    )
