@@ -1,0 +1,44 @@
+"""Shared fixtures: demo data made once per session, in a subprocess (TF state stays clean)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from odsweep.configs import base_config_path
+
+
+@dataclass(frozen=True)
+class DemoData:
+    root: Path
+    train: str
+    eval: str
+    label_map: str
+    config: str
+
+
+def odsweep_cmd(*args: str) -> list[str]:
+    """The ``odsweep`` CLI in this interpreter (no reliance on PATH)."""
+    return [sys.executable, "-m", "odsweep", *args]
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
+    root = tmp_path_factory.mktemp("demo-data")
+    subprocess.run(
+        odsweep_cmd("demo-data", str(root), "--num-train", "32", "--num-eval", "8"),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return DemoData(
+        root=root,
+        train=str(root / "train-*.tfrecord"),
+        eval=str(root / "eval-*.tfrecord"),
+        label_map=str(root / "label_map.pbtxt"),
+        config=str(base_config_path()),
+    )

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from odsweep.trial.options import TrialOptions
+from odsweep.trial.result import Direction
+
+
+def _opts(steps: int, every: int) -> TrialOptions:
+    return TrialOptions(
+        pipeline_config="p",
+        trial_dir="/runs/x/trials/demo-3/",
+        num_train_steps=steps,
+        checkpoint_every_n=every,
+        metric="m",
+        objective=Direction.MAXIMIZE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("steps", "every", "expected"),
+    [(300, 100, [100, 200, 300]), (250, 100, [100, 200, 250]), (50, 100, [50]), (1, 1, [1])],
+)
+def test_checkpoint_steps_include_the_end_and_never_zero(
+    steps: int, every: int, expected: list[int]
+) -> None:
+    assert _opts(steps, every).checkpoint_steps() == expected
+
+
+def test_name_is_the_directory_name() -> None:
+    assert _opts(1, 1).name == "demo-3"
