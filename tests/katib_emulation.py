@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 
-def collect(lines: Iterable[str], metrics: Sequence[str], metrics_format: str) -> list[tuple[str, str, str]]:
+def collect(
+    lines: Iterable[str], metrics: Sequence[str], metrics_format: str
+) -> list[tuple[str, str, str]]:
     """``(timestamp, name, value)`` as Katib would record them."""
     regex = re.compile(metrics_format)
     out = []

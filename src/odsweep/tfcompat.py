@@ -103,7 +103,7 @@ def _fix_tensorflow_io(tf: Any) -> None:
     try:
         importlib.import_module("tensorflow_io")
         return  # a working tensorflow-io is installed: nothing to fix
-    except Exception:  # noqa: BLE001 - any failure to load it means we need the stub
+    except Exception:
         sys.modules.pop("tensorflow_io", None)
     stub = _removed_api("tensorflow_io", "tensorflow-io does not load on TF 2.21 (DeepMAC only)")
     with _temporary_modules({"tensorflow_io": stub}):

@@ -6,7 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from odsweep.trial.result import Direction, EvalRecord, TrialResult, TrialStatus
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus
 
 METRIC = "DetectionBoxes_Precision/mAP"
 
@@ -17,7 +18,7 @@ def trial(
     *,
     params: Mapping[str, Any] | None = None,
     status: TrialStatus = TrialStatus.SUCCEEDED,
-    direction: Direction = Direction.MAXIMIZE,
+    direction: ObjectiveType = ObjectiveType.MAXIMIZE,
     metric: str = METRIC,
     error: str | None = None,
     every: int = 500,

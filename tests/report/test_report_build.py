@@ -11,7 +11,8 @@ import pytest
 from report_fixtures import METRIC, SCALES, realistic_sweep, trial
 
 from odsweep.report import Report, build_report
-from odsweep.trial.result import Direction, TrialResult, TrialStatus
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import TrialResult, TrialStatus
 
 LINKS = {
     "Katib UI": "https://kubeflow.example.com/katib/#/experiment/sweep",
@@ -24,7 +25,7 @@ def build(results: list[TrialResult], **kwargs: Any) -> Report:
         "title": "sweep",
         "results": results,
         "metric": METRIC,
-        "direction": Direction.MAXIMIZE,
+        "direction": ObjectiveType.MAXIMIZE,
         "param_scales": {},
     }
     args.update(kwargs)

@@ -7,20 +7,21 @@ import math
 from report_fixtures import METRIC, trial
 
 from odsweep.report._table import counts_text, leaderboard, status_counts
-from odsweep.trial.result import BestCheckpoint, Direction, TrialResult, TrialStatus
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import BestCheckpoint, TrialResult, TrialStatus
 
 
-def order(results: list[TrialResult], direction: Direction) -> list[tuple[int | None, str]]:
+def order(results: list[TrialResult], direction: ObjectiveType) -> list[tuple[int | None, str]]:
     return [(row.rank, row.result.trial) for row in leaderboard(results, METRIC, direction)]
 
 
 def test_maximize_puts_the_highest_best_value_first() -> None:
     results = [trial("a", [0.1, 0.3]), trial("b", [0.5]), trial("c", [0.2, 0.1])]
-    assert order(results, Direction.MAXIMIZE) == [(1, "b"), (2, "a"), (3, "c")]
+    assert order(results, ObjectiveType.MAXIMIZE) == [(1, "b"), (2, "a"), (3, "c")]
 
 
 def test_minimize_puts_the_lowest_best_value_first() -> None:
-    mini = Direction.MINIMIZE
+    mini = ObjectiveType.MINIMIZE
     results = [
         trial("a", [3.0, 2.0], direction=mini),
         trial("b", [1.5], direction=mini),
@@ -32,7 +33,7 @@ def test_minimize_puts_the_lowest_best_value_first() -> None:
 def test_ties_share_a_rank_and_keep_the_earlier_trial_first() -> None:
     results = [trial("x", [0.2]), trial("late", [0.4]), trial("early", [0.4]), trial("y", [0.1])]
     results = [results[2], results[0], results[1], results[3]]  # "early" comes first
-    assert order(results, Direction.MAXIMIZE) == [(1, "early"), (1, "late"), (3, "x"), (4, "y")]
+    assert order(results, ObjectiveType.MAXIMIZE) == [(1, "early"), (1, "late"), (3, "x"), (4, "y")]
 
 
 def test_trials_without_a_best_value_go_last_in_their_order() -> None:
@@ -43,7 +44,7 @@ def test_trials_without_a_best_value_go_last_in_their_order() -> None:
         trial("nan-only", [math.nan]),
         trial("better", [0.4]),
     ]
-    assert order(results, Direction.MAXIMIZE) == [
+    assert order(results, ObjectiveType.MAXIMIZE) == [
         (1, "better"),
         (2, "good"),
         (None, "none-1"),
@@ -60,28 +61,31 @@ def test_a_non_finite_recorded_best_counts_as_no_value() -> None:
         params={},
         status=TrialStatus.SUCCEEDED,
         metric=METRIC,
-        objective=Direction.MAXIMIZE,
+        objective=ObjectiveType.MAXIMIZE,
         evals=broken.evals,
         best=BestCheckpoint(500, "ckpt", math.nan),
     )
-    assert order([broken, trial("ok", [0.1])], Direction.MAXIMIZE) == [(1, "ok"), (None, "broken")]
+    assert order([broken, trial("ok", [0.1])], ObjectiveType.MAXIMIZE) == [
+        (1, "ok"),
+        (None, "broken"),
+    ]
 
 
 def test_best_is_recomputed_when_the_trial_tracked_another_direction() -> None:
     # A trial recorded as maximize has best 0.9; ranked for minimize, its best is 0.2.
-    rows = leaderboard([trial("t", [0.9, 0.2, 0.5])], METRIC, Direction.MINIMIZE)
+    rows = leaderboard([trial("t", [0.9, 0.2, 0.5])], METRIC, ObjectiveType.MINIMIZE)
     assert rows[0].best is not None
     assert (rows[0].best.value, rows[0].best.step) == (0.2, 1000)
 
 
 def test_best_is_recomputed_for_another_metric() -> None:
-    rows = leaderboard([trial("t", [0.9, 0.2])], "Loss/total_loss", Direction.MINIMIZE)
+    rows = leaderboard([trial("t", [0.9, 0.2])], "Loss/total_loss", ObjectiveType.MINIMIZE)
     assert rows[0].best is not None
     assert rows[0].best.value == 1.0 / 1000  # the fixture's loss is 1/step
 
 
 def test_the_trials_own_best_names_the_kept_checkpoint() -> None:
-    rows = leaderboard([trial("t", [0.1, 0.3, 0.2])], METRIC, Direction.MAXIMIZE)
+    rows = leaderboard([trial("t", [0.1, 0.3, 0.2])], METRIC, ObjectiveType.MAXIMIZE)
     assert rows[0].best == BestCheckpoint(1000, "/runs/t/best/ckpt-2", 0.3)
 
 

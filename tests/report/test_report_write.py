@@ -11,7 +11,7 @@ from report_fixtures import METRIC, trial
 from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.report import FILES_DIR, Report, build_report, write_report
-from odsweep.trial.result import Direction
+from odsweep.spec import ObjectiveType
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def report() -> Report:
         title="w",
         results=results,
         metric=METRIC,
-        direction=Direction.MAXIMIZE,
+        direction=ObjectiveType.MAXIMIZE,
         param_scales={"lr": "log"},
     )
 
@@ -72,7 +72,7 @@ def test_rewriting_removes_images_the_new_report_no_longer_uses(
 
 def test_an_empty_report_writes_no_image_folder_content(tmp_path: Path) -> None:
     empty = build_report(
-        title="e", results=[], metric=METRIC, direction=Direction.MINIMIZE, param_scales={}
+        title="e", results=[], metric=METRIC, direction=ObjectiveType.MINIMIZE, param_scales={}
     )
     write_report(empty, str(tmp_path))
     assert (tmp_path / "report.md").is_file() and (tmp_path / "report.html").is_file()

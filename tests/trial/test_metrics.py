@@ -58,7 +58,10 @@ def test_non_finite_values_are_not_printed() -> None:
     assert lines == [f"{TS} d=-1.0"]
 
 
-@pytest.mark.parametrize("name", ["a=b", "has  two spaces", "trailing ", " leading", "1starts_with_digit", "traffic light"])
+@pytest.mark.parametrize(
+    "name",
+    ["a=b", "has  two spaces", "trailing ", " leading", "1starts_with_digit", "traffic light"],
+)
 def test_uncapturable_names_are_refused(name: str) -> None:
     assert not is_reportable_name(name)
     assert format_metric_lines({name: 1.0}, timestamp=TS) == []

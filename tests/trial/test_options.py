@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from odsweep.spec import ObjectiveType
 from odsweep.trial.options import TrialOptions
-from odsweep.trial.result import Direction
 
 
 def _opts(steps: int, every: int) -> TrialOptions:
@@ -13,7 +13,7 @@ def _opts(steps: int, every: int) -> TrialOptions:
         num_train_steps=steps,
         checkpoint_every_n=every,
         metric="m",
-        objective=Direction.MAXIMIZE,
+        objective=ObjectiveType.MAXIMIZE,
     )
 
 

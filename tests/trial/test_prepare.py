@@ -9,9 +9,9 @@ import pytest
 from odsweep import odconfig
 from odsweep.configs import base_config_path
 from odsweep.errors import InputError
+from odsweep.spec import ObjectiveType
 from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight
-from odsweep.trial.result import Direction
 
 LR_BASE = (
     "train_config.optimizer.momentum_optimizer.learning_rate."
@@ -35,7 +35,7 @@ def _opts(data: Path, **kw: object) -> TrialOptions:
         num_train_steps=120,
         checkpoint_every_n=40,
         metric="DetectionBoxes_Precision/mAP",
-        objective=Direction.MAXIMIZE,
+        objective=ObjectiveType.MAXIMIZE,
         train_input=str(data / "train-*.tfrecord"),
         eval_input=str(data / "eval-*.tfrecord"),
         label_map=str(data / "label_map.pbtxt"),
@@ -46,7 +46,11 @@ def _opts(data: Path, **kw: object) -> TrialOptions:
 
 def test_effective_config_has_paths_steps_and_overrides(data: Path) -> None:
     config = build_trial_config(
-        _opts(data, overrides=((LR_BASE, "0.05"), ("train_config.batch_size", "4")), sample_1_of_n_eval=2)
+        _opts(
+            data,
+            overrides=((LR_BASE, "0.05"), ("train_config.batch_size", "4")),
+            sample_1_of_n_eval=2,
+        )
     )
     preflight(config)
     assert config.train_config.num_steps == 120
@@ -62,7 +66,7 @@ def test_effective_config_has_paths_steps_and_overrides(data: Path) -> None:
 
 
 def test_bad_override_path_is_input_error(data: Path) -> None:
-    with pytest.raises(InputError, match="batch_sise.*did you mean 'batch_size'"):
+    with pytest.raises(InputError, match=r"batch_sise.*did you mean 'batch_size'"):
         build_trial_config(_opts(data, overrides=(("train_config.batch_sise", "4"),)))
 
 

@@ -19,7 +19,11 @@ pytestmark = [pytest.mark.tf, pytest.mark.train]
 
 MAP = "DetectionBoxes_Precision/mAP"
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
-ADDITIONAL = ["DetectionBoxes_Precision/mAP@.50IOU", "DetectionBoxes_Recall/AR@100 (small)", "Loss/total_loss"]
+ADDITIONAL = [
+    "DetectionBoxes_Precision/mAP@.50IOU",
+    "DetectionBoxes_Recall/AR@100 (small)",
+    "Loss/total_loss",
+]
 
 
 def _trial_args(data: DemoData, trial_dir: Path, steps: int, every: int, *extra: str) -> list[str]:
@@ -58,7 +62,9 @@ def _scalars(event_dir: Path) -> dict[str, list[tuple[int, float]]]:
 
 
 @pytest.fixture(scope="module")
-def finished_trial(demo_data: DemoData, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def finished_trial(
+    demo_data: DemoData, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
     trial_dir = tmp_path_factory.mktemp("trials") / "demo-1"
     proc = subprocess.run(
         _trial_args(demo_data, trial_dir, 30, 10, "--keep-checkpoints", "1"),
@@ -69,8 +75,10 @@ def finished_trial(demo_data: DemoData, tmp_path_factory: pytest.TempPathFactory
     return trial_dir, proc
 
 
-def test_trial_succeeds_and_prints_metric_lines(finished_trial: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
-    trial_dir, proc = finished_trial
+def test_trial_succeeds_and_prints_metric_lines(
+    finished_trial: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    _, proc = finished_trial
     assert proc.returncode == 0, proc.stderr[-3000:]
     parsed = parse_metric_lines(proc.stdout.splitlines())
     assert [v for _, n, v in parsed if n == MAP] != []
@@ -86,7 +94,9 @@ def test_trial_succeeds_and_prints_metric_lines(finished_trial: tuple[Path, subp
     assert {k: len(v) for k, v in by_name.items()} == {n: 3 for n in [MAP, *ADDITIONAL]}
 
 
-def test_result_json_records_every_eval_and_the_best(finished_trial: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_result_json_records_every_eval_and_the_best(
+    finished_trial: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     trial_dir, proc = finished_trial
     result = read_result(str(trial_dir))
     assert result.status is TrialStatus.SUCCEEDED
@@ -100,7 +110,9 @@ def test_result_json_records_every_eval_and_the_best(finished_trial: tuple[Path,
     assert printed == pytest.approx(values)
 
 
-def test_best_checkpoint_survives_rotation(finished_trial: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_best_checkpoint_survives_rotation(
+    finished_trial: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     trial_dir, _ = finished_trial
     result = read_result(str(trial_dir))
     assert result.best is not None
@@ -113,7 +125,9 @@ def test_best_checkpoint_survives_rotation(finished_trial: tuple[Path, subproces
     assert len(list((trial_dir / "best").glob("*.index"))) == 1
 
 
-def test_effective_config_and_event_files(finished_trial: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+def test_effective_config_and_event_files(
+    finished_trial: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
     trial_dir, _ = finished_trial
     assert "num_steps: 30" in (trial_dir / "pipeline.config").read_text()
     train = _scalars(trial_dir / "train")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from odsweep.trial.result import Direction
+from odsweep.spec import ObjectiveType
 
 _OBJECTIVES = {"maximize": "maximize", "max": "maximize", "minimize": "minimize", "min": "minimize"}
 
@@ -29,9 +29,9 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def objective(text: str) -> Direction:
+def objective(text: str) -> ObjectiveType:
     try:
-        return Direction(_OBJECTIVES[text.lower()])
+        return ObjectiveType(_OBJECTIVES[text.lower()])
     except KeyError:
         raise argparse.ArgumentTypeError(
             f"must be maximize or minimize (or max/min), got {text!r}"

@@ -21,7 +21,9 @@ def register(sub: Any) -> None:
     p.add_argument("--trial-dir", required=True, help="the trial's directory (its name names it)")
     p.add_argument("--num-train-steps", required=True, type=A.positive_int)
     p.add_argument("--checkpoint-every-n", required=True, type=A.positive_int)
-    p.add_argument("--metric", required=True, help="objective eval metric, e.g. DetectionBoxes_Precision/mAP")
+    p.add_argument(
+        "--metric", required=True, help="objective eval metric, e.g. DetectionBoxes_Precision/mAP"
+    )
     p.add_argument("--objective", required=True, type=A.objective, help="maximize | minimize")
     p.add_argument(
         "--set",

@@ -9,7 +9,7 @@ Typical use::
         title="ssd_tiny sweep",
         results=results,
         metric="DetectionBoxes_Precision/mAP",
-        direction=Direction.MAXIMIZE,
+        direction=ObjectiveType.MAXIMIZE,
         param_scales={"learning_rate": "log", "batch_size": "categorical"},
         links={"TensorBoard": "tensorboard --logdir runs/"},
     )

@@ -17,7 +17,8 @@ from odsweep.report._table import (
     one_line,
     status_counts,
 )
-from odsweep.trial.result import Direction, TrialResult
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import TrialResult
 
 
 def build_report(
@@ -25,7 +26,7 @@ def build_report(
     title: str,
     results: Sequence[TrialResult],
     metric: str,
-    direction: Direction,
+    direction: ObjectiveType,
     param_scales: Mapping[str, str],
     best_trial: str | None = None,
     links: Mapping[str, str] | None = None,

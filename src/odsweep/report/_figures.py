@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from odsweep.trial.result import Direction, TrialStatus
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import TrialStatus
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -94,9 +95,9 @@ def legend_label(text: str) -> str:
     return f" {label}" if label.startswith("_") else label
 
 
-def y_label(text: str, direction: Direction) -> str:
+def y_label(text: str, direction: ObjectiveType) -> str:
     """A y-axis label for a metric, with which way is better on its own line."""
-    word = "higher" if direction is Direction.MAXIMIZE else "lower"
+    word = "higher" if direction is ObjectiveType.MAXIMIZE else "lower"
     return f"{wrap(plain(text), 40)}\n({word} is better)"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from odsweep.trial.result import BestCheckpoint, Direction, TrialResult, TrialStatus
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import BestCheckpoint, TrialResult, TrialStatus
 
 MARKDOWN_FILE = "report.md"
 HTML_FILE = "report.html"
@@ -81,7 +82,7 @@ class Content:
 
     title: str
     metric: str
-    direction: Direction
+    direction: ObjectiveType
     counts: tuple[tuple[TrialStatus, int], ...]
     total: int
     params: tuple[str, ...]

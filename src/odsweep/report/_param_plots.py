@@ -19,7 +19,8 @@ from odsweep.report._figures import (
 )
 from odsweep.report._model import Plot
 from odsweep.report._table import format_value
-from odsweep.trial.result import BestCheckpoint, Direction, TrialResult
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import BestCheckpoint, TrialResult
 
 SCALES = ("linear", "log", "categorical")
 TICK_LABEL_LIMIT = 24
@@ -56,7 +57,7 @@ def param_plot(
     scale: str,
     scored: Sequence[tuple[TrialResult, BestCheckpoint | None]],
     metric: str,
-    direction: Direction,
+    direction: ObjectiveType,
 ) -> tuple[Plot, bytes | None]:
     """The scatter of ``name`` (1-based ``index`` in the columns) against best values.
 

@@ -23,7 +23,8 @@ from odsweep.report._figures import (
 from odsweep.report._model import Plot, Row
 from odsweep.report._param_plots import param_plot
 from odsweep.report._table import finite
-from odsweep.trial.result import BestCheckpoint, Direction, TrialResult
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import BestCheckpoint, TrialResult
 
 HISTORY_IMAGE = "history"
 CURVES_IMAGE = "curves"
@@ -38,7 +39,7 @@ def render_plots(
     scored: Scored,
     rows: Sequence[Row],
     metric: str,
-    direction: Direction,
+    direction: ObjectiveType,
     param_scales: Mapping[str, str],
 ) -> tuple[tuple[Plot, ...], dict[str, bytes]]:
     """All plot sections in display order, and the images they name.
@@ -68,7 +69,9 @@ def render_plots(
     return tuple(sections), images
 
 
-def history_plot(scored: Scored, metric: str, direction: Direction) -> tuple[Plot, bytes | None]:
+def history_plot(
+    scored: Scored, metric: str, direction: ObjectiveType
+) -> tuple[Plot, bytes | None]:
     """Each finished trial's best value at its result position, and the running best."""
     title = "Optimisation history"
     finished = [
@@ -103,7 +106,7 @@ def history_plot(scored: Scored, metric: str, direction: Direction) -> tuple[Plo
         label = ax.annotate(
             legend_label(finished[top][3]),
             (points[top][0], points[top][1]),
-            xytext=(-6 if near_right else 6, -12 if direction is Direction.MAXIMIZE else 8),
+            xytext=(-6 if near_right else 6, -12 if direction is ObjectiveType.MAXIMIZE else 8),
             textcoords="offset points",
             ha="right" if near_right else "left",
             fontsize="small",
@@ -130,7 +133,7 @@ def _curve(result: TrialResult, metric: str) -> tuple[list[int], list[float]] | 
 
 
 def curves_plot(
-    rows: Sequence[Row], metric: str, direction: Direction
+    rows: Sequence[Row], metric: str, direction: ObjectiveType
 ) -> tuple[Plot, bytes | None]:
     """One line per trial: the objective metric over eval steps."""
     title = "Objective curves"

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from odsweep.report._model import Row
-from odsweep.trial.result import BestCheckpoint, Direction, TrialResult, TrialStatus
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import BestCheckpoint, TrialResult, TrialStatus
 
 ERROR_LIMIT = 200
 CELL_LIMIT = 80
@@ -27,7 +28,7 @@ def finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def best_of(result: TrialResult, metric: str, direction: Direction) -> BestCheckpoint | None:
+def best_of(result: TrialResult, metric: str, direction: ObjectiveType) -> BestCheckpoint | None:
     """The trial's best eval for ``metric`` in ``direction``.
 
     The trial's own ``best`` is used when it was tracked for the same metric and
@@ -47,7 +48,7 @@ def best_of(result: TrialResult, metric: str, direction: Direction) -> BestCheck
 
 
 def leaderboard(
-    results: Sequence[TrialResult], metric: str, direction: Direction
+    results: Sequence[TrialResult], metric: str, direction: ObjectiveType
 ) -> tuple[Row, ...]:
     """Rows best first; ties and trials without a value keep their input order.
 
@@ -61,7 +62,7 @@ def leaderboard(
             without.append(result)
         else:
             with_value.append((result, best))
-    sign = -1.0 if direction is Direction.MAXIMIZE else 1.0
+    sign = -1.0 if direction is ObjectiveType.MAXIMIZE else 1.0
     # sorted() is stable, which is what keeps the earlier of two tied trials first.
     with_value.sort(key=lambda item: sign * item[1].value)
     rows: list[Row] = []
@@ -118,9 +119,9 @@ def counts_text(counts: Sequence[tuple[TrialStatus, int]], total: int) -> str:
     return f"{total} {noun}: {parts}"
 
 
-def direction_text(direction: Direction) -> str:
+def direction_text(direction: ObjectiveType) -> str:
     """``maximize (higher is better)`` or ``minimize (lower is better)``."""
-    word = "higher" if direction is Direction.MAXIMIZE else "lower"
+    word = "higher" if direction is ObjectiveType.MAXIMIZE else "lower"
     return f"{direction.value} ({word} is better)"
 
 

@@ -28,6 +28,10 @@ class ObjectiveType(StrEnum):
     MAXIMIZE = "maximize"
     MINIMIZE = "minimize"
 
+    def better(self, a: float, b: float) -> bool:
+        """True when ``a`` is strictly better than ``b`` (NaN is never better)."""
+        return a > b if self is ObjectiveType.MAXIMIZE else a < b
+
 
 class AlgorithmName(StrEnum):
     """The Katib algorithms odsweep runs on both engines."""

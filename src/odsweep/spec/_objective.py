@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from odsweep.spec._model import Objective, ObjectiveType
 from odsweep.spec._problems import Problems, Reader, as_list, as_mapping, coerce_float, index
+from odsweep.trial.metrics import is_reportable_name
 
 METRIC_ALIASES = {"loss": "Loss/total_loss"}
 # The trial prints "<RFC3339> <name>=<value>" and Katib's StdOut collector reads it
 # back with one regex (odsweep.trial.metrics): a name must match its name group. It
 # has no "=", and spaces appear only before a parenthesised suffix, as in the OD API's
 # "DetectionBoxes_Recall/AR@100 (small)".
-_METRIC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_/@.-]*(?: \([A-Za-z0-9_/@.-]+\))*$")
 METRIC_RULE = (
     "must be a metric name the trial can report (a letter, then letters, digits and "
     "_ / @ . -, optionally ' (suffix)' parts; no '=')"
@@ -32,7 +30,7 @@ def _metric(value: object, path: str, problems: Problems) -> str | None:
         problems.add(path, "must be a non-empty metric name", value)
         return None
     name = METRIC_ALIASES.get(value.strip(), value.strip())
-    if not _METRIC_RE.match(name):
+    if not is_reportable_name(name):
         problems.add(path, METRIC_RULE, value, "e.g. DetectionBoxes_Precision/mAP")
         return None
     return name

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from odsweep.trial.result import Direction
+from odsweep.spec import ObjectiveType
 
 DEFAULT_KEEP_CHECKPOINTS = 7  # the OD API's own default (train_loop checkpoint_max_to_keep)
 DEFAULT_STEPS_PER_LOOP = 100  # the OD API's NUM_STEPS_PER_ITERATION
@@ -37,7 +37,7 @@ class TrialOptions:
     num_train_steps: int
     checkpoint_every_n: int
     metric: str
-    objective: Direction
+    objective: ObjectiveType
     overrides: tuple[tuple[str, Any], ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     train_input: str | None = None
@@ -55,7 +55,9 @@ class TrialOptions:
 
     def checkpoint_steps(self) -> list[int]:
         """The steps at which a checkpoint is written and evaluated (step 0 never)."""
-        steps = list(range(self.checkpoint_every_n, self.num_train_steps + 1, self.checkpoint_every_n))
+        steps = list(
+            range(self.checkpoint_every_n, self.num_train_steps + 1, self.checkpoint_every_n)
+        )
         if not steps or steps[-1] != self.num_train_steps:
             steps.append(self.num_train_steps)
         return steps

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from odsweep import storage
+from odsweep.spec import ObjectiveType
 
 RESULT_FILE = "result.json"
 
@@ -28,17 +29,6 @@ class TrialStatus(enum.Enum):
     @property
     def finished(self) -> bool:
         return self is not TrialStatus.RUNNING
-
-
-class Direction(enum.Enum):
-    """Which way the objective metric improves."""
-
-    MAXIMIZE = "maximize"
-    MINIMIZE = "minimize"
-
-    def better(self, a: float, b: float) -> bool:
-        """True when ``a`` is strictly better than ``b``."""
-        return a > b if self is Direction.MAXIMIZE else a < b
 
 
 @dataclass(frozen=True)
@@ -63,7 +53,7 @@ class TrialResult:
     params: Mapping[str, Any]
     status: TrialStatus
     metric: str
-    objective: Direction
+    objective: ObjectiveType
     evals: tuple[EvalRecord, ...] = ()
     best: BestCheckpoint | None = None
     error: str | None = None
@@ -76,11 +66,10 @@ class TrialResult:
         ``kept_checkpoint`` is where the checkpoint was copied when it became the
         best (so rotation cannot delete it); defaults to the eval's own path.
         """
-        value = record.metrics.get(self.metric)
         best = self.best
-        if value is not None and math.isfinite(value):
-            if best is None or self.objective.better(value, best.value):
-                best = BestCheckpoint(record.step, kept_checkpoint or record.checkpoint, value)
+        if self.improves(record.metrics):
+            value = record.metrics[self.metric]
+            best = BestCheckpoint(record.step, kept_checkpoint or record.checkpoint, value)
         return replace(self, evals=(*self.evals, record), best=best)
 
     def improves(self, metrics: Mapping[str, float]) -> bool:
@@ -128,7 +117,7 @@ class TrialResult:
             params=doc.get("params", {}),
             status=TrialStatus(doc["status"]),
             metric=doc["metric"],
-            objective=Direction(doc["objective"]),
+            objective=ObjectiveType(doc["objective"]),
             evals=tuple(
                 EvalRecord(int(e["step"]), e["checkpoint"], dict(e["metrics"]))
                 for e in doc.get("evals", [])

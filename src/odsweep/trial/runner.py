@@ -123,7 +123,9 @@ def run_trial(
     return recorder.finish(TrialStatus.SUCCEEDED)
 
 
-def _train_and_evaluate(opts: TrialOptions, config: object, recorder: Recorder, out: TextIO) -> None:
+def _train_and_evaluate(
+    opts: TrialOptions, config: object, recorder: Recorder, out: TextIO
+) -> None:
     from odsweep.tfcompat import load_tensorflow
     from odsweep.trial.evaluator import Evaluator
     from odsweep.trial.trainer import Trainer, make_strategy
@@ -175,7 +177,11 @@ def _keep_best(tf: object, checkpoint: str, best_dir: str) -> str:
     gfile = tf.io.gfile  # type: ignore[attr-defined]
     gfile.makedirs(best_dir)
     name = checkpoint.rsplit("/", 1)[-1]
-    previous = [p for p in gfile.glob(f"{best_dir}/ckpt-*") if not p.rsplit("/", 1)[-1].startswith(f"{name}.")]
+    previous = [
+        p
+        for p in gfile.glob(f"{best_dir}/ckpt-*")
+        if not p.rsplit("/", 1)[-1].startswith(f"{name}.")
+    ]
     for src in gfile.glob(f"{checkpoint}.*"):
         gfile.copy(src, f"{best_dir}/{src.rsplit('/', 1)[-1]}", overwrite=True)
     # Relative path: the folder stays valid when copied or mounted elsewhere.

@@ -95,7 +95,9 @@ class Trainer:
             if train_config.optimizer.use_moving_average:
                 model_lib_v2._ensure_model_is_built(model, dataset, unpad)
                 optimizer.shadow_copy(model)
-            self._learning_rate = learning_rate if callable(learning_rate) else (lambda: learning_rate)
+            self._learning_rate = (
+                learning_rate if callable(learning_rate) else (lambda: learning_rate)
+            )
 
         self._writer = tf.summary.create_file_writer(f"{model_dir}/train")
         with strategy.scope():
@@ -143,7 +145,6 @@ class Trainer:
             per_replica = strategy.run(train_step_fn, args=(features, labels))
             return model_lib_v2.reduce_dict(strategy, per_replica, tf.distribute.ReduceOp.SUM)
 
-        @tf.function
         def train_steps(iterator: Any, num_steps: Any) -> Any:
             # A tensor step count: one trace serves every segment length.
             for _ in tf.range(num_steps - 1):
@@ -151,7 +152,7 @@ class Trainer:
                     sample_and_train(iterator)
             return sample_and_train(iterator)
 
-        self._train_steps = train_steps
+        self._train_steps = tf.function(train_steps)
         self._iterator = iter(dataset)
 
     @property
