@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from odsweep.cli import args as A
-from odsweep.errors import EXIT_OK
+from odsweep.errors import EXIT_OK, InputError
+from odsweep.trial.options import TrialOptions
 
 
 def register(sub: Any) -> None:
@@ -17,14 +18,26 @@ def register(sub: Any) -> None:
         "print '<RFC3339> <metric>=<value>' lines, write result.json. Exit 0 on success, "
         "1 on a failed trial, 2 on bad input (nothing trained), 143 on SIGTERM.",
     )
-    p.add_argument("--pipeline-config", required=True, help="base pipeline.config")
-    p.add_argument("--trial-dir", required=True, help="the trial's directory (its name names it)")
-    p.add_argument("--num-train-steps", required=True, type=A.positive_int)
-    p.add_argument("--checkpoint-every-n", required=True, type=A.positive_int)
     p.add_argument(
-        "--metric", required=True, help="objective eval metric, e.g. DetectionBoxes_Precision/mAP"
+        "--spec",
+        help="search-space YAML: gives the base config, data, steps and objective; "
+        "then give every parameter with --param",
     )
-    p.add_argument("--objective", required=True, type=A.objective, help="maximize | minimize")
+    p.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        default=[],
+        type=A.assignment,
+        metavar="NAME=VALUE",
+        help="a parameter of --spec (repeatable)",
+    )
+    p.add_argument("--trial-dir", required=True, help="the trial's directory (its name names it)")
+    p.add_argument("--pipeline-config", help="base pipeline.config (without --spec)")
+    p.add_argument("--num-train-steps", type=A.positive_int)
+    p.add_argument("--checkpoint-every-n", type=A.positive_int)
+    p.add_argument("--metric", help="objective eval metric, e.g. DetectionBoxes_Precision/mAP")
+    p.add_argument("--objective", type=A.objective, help="maximize | minimize")
     p.add_argument(
         "--set",
         dest="sets",
@@ -48,10 +61,42 @@ def run(args: argparse.Namespace) -> int:
     from odsweep.trial.signals import block_sigterm, stop_on_sigterm
 
     block_sigterm()
-    from odsweep.trial.options import TrialOptions
     from odsweep.trial.runner import run_trial
 
-    opts = TrialOptions(
+    run_trial(_options(args), on_recorder=stop_on_sigterm)
+    return EXIT_OK
+
+
+_SPEC_GIVES = ("pipeline_config", "num_train_steps", "checkpoint_every_n", "metric", "objective")
+_SPEC_GIVES += ("train_input", "eval_input", "label_map", "sample_1_of_n_eval")
+
+
+def _options(args: argparse.Namespace) -> TrialOptions:
+    if args.spec:
+        clash = [n for n in _SPEC_GIVES if getattr(args, n) is not None]
+        if clash:
+            flags = ", ".join("--" + n.replace("_", "-") for n in clash)
+            raise InputError(f"{flags}: given by --spec; change the spec or use --set")
+        from odsweep.spec import load_spec
+        from odsweep.trial.from_spec import parse_params, trial_options
+
+        spec = load_spec(args.spec)
+        return trial_options(
+            spec,
+            trial_dir=args.trial_dir,
+            params=parse_params(spec, dict(args.params)),
+            sets=tuple(args.sets),
+            seed=args.seed,
+            keep_checkpoints=args.keep_checkpoints,
+        )
+    if args.params:
+        raise InputError("--param: needs --spec (without a spec use --set CONFIG.PATH=VALUE)")
+    required = ("pipeline_config", "num_train_steps", "checkpoint_every_n", "metric", "objective")
+    missing = [n for n in required if getattr(args, n) is None]
+    if missing:
+        flags = ", ".join("--" + n.replace("_", "-") for n in missing)
+        raise InputError(f"{flags}: required without --spec")
+    return TrialOptions(
         pipeline_config=args.pipeline_config,
         trial_dir=args.trial_dir,
         num_train_steps=args.num_train_steps,
@@ -67,5 +112,3 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         keep_checkpoints=args.keep_checkpoints,
     )
-    run_trial(opts, on_recorder=stop_on_sigterm)
-    return EXIT_OK

@@ -1,0 +1,78 @@
+"""A trial of a search space: the spec's base config, data, steps and objective, plus
+the trial's parameter values (as strings, the way Katib passes them). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from odsweep.errors import InputError
+from odsweep.spec import SearchSpec
+from odsweep.trial.options import TrialOptions
+
+
+def parse_params(spec: SearchSpec, raw: Mapping[str, str]) -> dict[str, Any]:
+    """Typed parameter values from ``NAME=VALUE`` strings; every parameter exactly once.
+
+    Raises:
+        InputError: unknown names, missing parameters, values outside the space.
+    """
+    problems: list[str] = []
+    known = {p.name: p for p in spec.parameters}
+    typed: dict[str, Any] = {}
+    for name, text in raw.items():
+        parameter = known.get(name)
+        if parameter is None:
+            problems.append(
+                f"--param {name}: not a parameter of {spec.name!r}; "
+                f"its parameters are {', '.join(sorted(known)) or '(none)'}"
+            )
+            continue
+        try:
+            typed[name] = parameter.parse_value(text)
+        except InputError as exc:
+            problems.extend(exc.messages)
+    missing = [name for name in known if name not in raw]
+    if missing:
+        problems.append(
+            f"--param: no value for {', '.join(missing)}; give each as --param NAME=VALUE"
+        )
+    if problems:
+        raise InputError(problems)
+    return {name: typed[name] for name in known}
+
+
+def trial_options(
+    spec: SearchSpec,
+    *,
+    trial_dir: str,
+    params: Mapping[str, Any],
+    sets: Sequence[tuple[str, Any]] = (),
+    seed: int = 0,
+    keep_checkpoints: int | None = None,
+) -> TrialOptions:
+    """The options of one trial of ``spec``.
+
+    Overrides apply in this order, later winning: the spec's fixed ``overrides``, each
+    parameter at its ``configPath``, then ``sets`` (``--set`` on the command line).
+    """
+    overrides: list[tuple[str, Any]] = list(spec.overrides.items())
+    overrides += [(spec.parameter(name).config_path, value) for name, value in params.items()]
+    overrides += list(sets)
+    extra = {} if keep_checkpoints is None else {"keep_checkpoints": keep_checkpoints}
+    return TrialOptions(
+        pipeline_config=spec.pipeline_config_path,
+        trial_dir=trial_dir,
+        num_train_steps=spec.num_train_steps,
+        checkpoint_every_n=spec.checkpoint_every_n_steps,
+        metric=spec.objective.metric,
+        objective=spec.objective.type,
+        overrides=tuple(overrides),
+        params=dict(params),
+        train_input=spec.train_input_path,
+        eval_input=spec.eval_input_path,
+        label_map=spec.label_map_path,
+        sample_1_of_n_eval=spec.sample_1_of_n_eval_examples,
+        seed=seed,
+        **extra,
+    )

@@ -1,0 +1,108 @@
+"""Everything ``odsweep validate`` checks before compute is spent.
+
+The spec layer checked the YAML itself (schema, ranges, algorithm settings, Katib's
+webhook rules). This module adds what needs the base ``pipeline.config`` and the
+file system: every ``configPath`` resolves in the proto schema and its feasible
+values fit the field, the objective metrics are ones the configured eval produces,
+and the trial a parameter-free run would build passes the trial's own pre-flight
+(data paths, num_classes against the label map, warmup within the schedule).
+No TensorFlow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from odsweep import odconfig
+from odsweep.errors import InputError
+from odsweep.odconfig import FieldKind
+from odsweep.spec import Parameter, ParameterType, SearchSpec
+from odsweep.trial.from_spec import trial_options
+from odsweep.trial.prepare import build_trial_config, preflight
+
+_FLOATS = {FieldKind.FLOAT, FieldKind.DOUBLE}
+_INTS = {FieldKind.INT32, FieldKind.INT64, FieldKind.UINT32, FieldKind.UINT64}
+# Which field kinds each parameter type may write into.
+_ACCEPTS = {
+    ParameterType.DOUBLE: _FLOATS,
+    ParameterType.INT: _INTS | _FLOATS,
+    ParameterType.DISCRETE: _INTS | _FLOATS,
+    ParameterType.CATEGORICAL: {FieldKind.STRING, FieldKind.ENUM, FieldKind.BOOL} | _INTS | _FLOATS,
+}
+
+
+def check_spec(spec: SearchSpec) -> Any:
+    """Raise one InputError with every problem; return the base config with overrides.
+
+    Raises:
+        InputError: one line per problem, each naming its key.
+    """
+    problems: list[str] = []
+    try:
+        config = build_trial_config(trial_options(spec, trial_dir="validate", params={}))
+    except InputError as exc:
+        raise InputError([_keyed(spec, m) for m in exc.messages]) from None
+    for index, parameter in enumerate(spec.parameters):
+        problems += _check_parameter(config, index, parameter)
+    problems += _check_metrics(config, spec)
+    try:
+        preflight(config)
+    except InputError as exc:
+        problems += exc.messages
+    if problems:
+        raise InputError(problems)
+    return config
+
+
+def _keyed(spec: SearchSpec, message: str) -> str:
+    if message.startswith("--set "):
+        return "spec.overrides." + message[len("--set ") :]
+    if message.startswith(spec.pipeline_config_path):
+        return "spec.pipelineConfigPath: " + message
+    return message
+
+
+def _check_parameter(config: Any, index: int, parameter: Parameter) -> list[str]:
+    key = f"spec.parameters[{index}]"
+    try:
+        ref = odconfig.resolve_field(config, parameter.config_path, key=f"{key}.configPath")
+    except InputError as exc:
+        return list(exc.messages)
+    if ref.repeated:
+        return [
+            f"{key}.configPath: {parameter.config_path} is a repeated field ({ref.type_name}); "
+            "a parameter sets one value: fix the list under spec.overrides instead"
+        ]
+    if ref.kind not in _ACCEPTS[parameter.type]:
+        return [
+            f"{key}.parameterType: a {parameter.type.value} parameter cannot set "
+            f"{ref.qualified_field} ({ref.type_name}); use a parameter type that fits the field"
+        ]
+    problems: list[str] = []
+    if parameter.is_range:
+        candidates = [("feasibleSpace.min", parameter.min), ("feasibleSpace.max", parameter.max)]
+    else:
+        candidates = [(f"feasibleSpace.list[{i}]", v) for i, v in enumerate(parameter.values)]
+    for where, value in candidates:
+        try:
+            odconfig.coerce_value(ref, value, key=f"{key}.{where}")
+        except InputError as exc:
+            problems += exc.messages
+    return problems
+
+
+def _check_metrics(config: Any, spec: SearchSpec) -> list[str]:
+    produced = odconfig.eval_metric_names(config)
+    sets = ", ".join(config.eval_config.metrics_set) or "coco_detection_metrics (default)"
+    problems = []
+    keys = [("spec.objective.objectiveMetricName", spec.objective.metric)] + [
+        (f"spec.objective.additionalMetricNames[{i}]", m)
+        for i, m in enumerate(spec.objective.additional_metrics)
+    ]
+    for key, name in keys:
+        if name not in produced:
+            problems.append(
+                f"{key}: the eval of this config (metrics_set: {sets}) does not produce "
+                f"{name!r}; choose one of {', '.join(sorted(produced))}"
+            )
+    return problems
