@@ -1,0 +1,1 @@
+"""Search engines: optuna (local) and katib (cluster)."""
