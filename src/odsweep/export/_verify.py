@@ -1,0 +1,179 @@
+"""Check an exported model the way a server would: plain TensorFlow, real images."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+from odsweep import storage
+from odsweep.errors import InputError
+from odsweep.export._layout import SAVED_MODEL_PB
+from odsweep.export._types import (
+    INPUT_TYPES,
+    REQUIRED_OUTPUTS,
+    SIGNATURE,
+    ExportFailed,
+    VerifyResult,
+)
+from odsweep.tfcompat import load_tensorflow
+
+logger = logging.getLogger(__name__)
+
+# What each input type's serving signature takes, per image (batch of one).
+_EXPECTED_DTYPE = {
+    "image_tensor": "uint8",
+    "float_image_tensor": "float32",
+    "encoded_image_string_tensor": "string",
+    "tf_example": "string",
+}
+
+
+def _read_examples(tf: Any, eval_input: str, max_images: int) -> list[tuple[bytes, bytes]]:
+    """Up to ``max_images`` ``(serialized Example, encoded image)`` pairs from a glob."""
+    files = sorted(tf.io.gfile.glob(eval_input))
+    if not files:
+        raise InputError(f"eval_input: no files match {eval_input!r}; check the TFRecord glob")
+    features = {"image/encoded": tf.io.FixedLenFeature([], tf.string)}
+    out = []
+    try:
+        for record in tf.data.TFRecordDataset(files).take(max_images):
+            parsed = tf.io.parse_single_example(record, features)
+            out.append((record.numpy(), parsed["image/encoded"].numpy()))
+    except tf.errors.OpError as exc:
+        message = " ".join(str(exc.message).split())
+        raise InputError(
+            f"eval_input: cannot read tf.train.Example images from {eval_input!r} ({message}); "
+            "pass OD API TFRecords with an image/encoded feature"
+        ) from exc
+    if not out:
+        raise InputError(f"eval_input: {eval_input!r} holds no records; pass a non-empty TFRecord")
+    return out
+
+
+def _model_input(tf: Any, input_type: str, serialized: bytes, encoded: bytes) -> Any:
+    """One image as the signature for ``input_type`` takes it: a batch of one."""
+    if input_type == "tf_example":
+        return tf.constant([serialized])
+    if input_type == "encoded_image_string_tensor":
+        return tf.constant([encoded])
+    image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
+    if input_type == "float_image_tensor":
+        image = tf.cast(image, tf.float32)
+    return image[tf.newaxis, ...]
+
+
+def _signature_input(fn: Any, input_type: str, path: str) -> str:
+    """The signature's one input name; its dtype must be the one ``input_type`` feeds."""
+    specs = fn.structured_input_signature[1]
+    if len(specs) != 1:
+        raise ExportFailed(
+            f"verify: {path!r} {SIGNATURE} takes inputs {sorted(specs)}, expected one; "
+            "export without side inputs"
+        )
+    ((name, spec),) = specs.items()
+    if spec.dtype.name != _EXPECTED_DTYPE[input_type]:
+        raise ExportFailed(
+            f"verify: {path!r} {SIGNATURE} input {name!r} is {spec.dtype.name}, but input_type "
+            f"{input_type!r} feeds {_EXPECTED_DTYPE[input_type]}; pass the input_type it was "
+            "exported with"
+        )
+    return str(name)
+
+
+def verify_saved_model(
+    path: str, *, input_type: str, eval_input: str, max_images: int = 4
+) -> VerifyResult:
+    """Load a SavedModel with plain ``tf.saved_model.load`` and run real images through it.
+
+    Args:
+        path: The SavedModel folder, e.g. ``ExportResult.path``.
+        input_type: The input type it was exported with (decides how images are fed).
+        eval_input: A TFRecord glob of OD API ``tf.train.Example`` records.
+        max_images: Run at most this many images (one per call).
+
+    Returns:
+        What the model produced.
+
+    Raises:
+        InputError: Unknown input type, ``max_images < 1``, no SavedModel at ``path``,
+            or unreadable eval records.
+        ExportFailed: The model does not load, lacks the ``serving_default`` signature
+            or a detection output, returns empty outputs, or fails on an image.
+    """
+    problems = []
+    if input_type not in INPUT_TYPES:
+        problems.append(f"input_type: unknown {input_type!r}; use one of {', '.join(INPUT_TYPES)}")
+    if max_images < 1:
+        problems.append(f"max_images: must be >= 1, got {max_images}")
+    tf = load_tensorflow()
+    if not tf.io.gfile.exists(storage.join(path, SAVED_MODEL_PB)):
+        problems.append(f"path: no {SAVED_MODEL_PB} in {path!r}; pass a SavedModel folder")
+    if problems:
+        raise InputError(problems)
+    examples = _read_examples(tf, eval_input, max_images)
+
+    started = time.monotonic()
+    try:
+        model = tf.saved_model.load(path)
+    except Exception as exc:
+        raise ExportFailed(
+            f"verify: cannot load SavedModel {path!r}: {type(exc).__name__}: "
+            f"{' '.join(str(exc).split())[:300]}; re-export it"
+        ) from exc
+    signatures = model.signatures
+    if SIGNATURE not in signatures:
+        raise ExportFailed(
+            f"verify: {path!r} has no {SIGNATURE!r} signature (has {sorted(signatures) or 'none'});"
+            " export it with the OD API exporter"
+        )
+    fn = signatures[SIGNATURE]
+    input_name = _signature_input(fn, input_type, path)
+
+    outputs: set[str] = set()
+    num_detections = []
+    max_score = -math.inf
+    for index, (serialized, encoded) in enumerate(examples):
+        try:
+            result = fn(**{input_name: _model_input(tf, input_type, serialized, encoded)})
+        except Exception as exc:
+            raise ExportFailed(
+                f"verify: {path!r} failed on image {index} of {eval_input!r}: "
+                f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}; "
+                "check input_type and the exported model"
+            ) from exc
+        outputs.update(result)
+        missing = [k for k in REQUIRED_OUTPUTS if k not in result]
+        empty = [k for k in REQUIRED_OUTPUTS if k in result and int(tf.size(result[k])) == 0]
+        if missing or empty:
+            raise ExportFailed(
+                f"verify: {path!r} on image {index}: missing outputs {missing}, empty outputs "
+                f"{empty} (has {sorted(result)}); export with the OD API exporter"
+            )
+        num_detections.append(int(result["num_detections"].numpy().reshape(-1)[0]))
+        scores = result["detection_scores"].numpy()
+        if not bool(tf.reduce_all(tf.math.is_finite(scores))):
+            raise ExportFailed(
+                f"verify: {path!r} on image {index}: non-finite detection_scores; "
+                "the checkpoint is broken (NaN weights?), export another one"
+            )
+        max_score = max(max_score, float(scores.max()))
+    seconds = time.monotonic() - started
+    logger.info(
+        "verified %s (%s): %d images, max score %.3f, %.1f s",
+        path,
+        input_type,
+        len(examples),
+        max_score,
+        seconds,
+    )
+    return VerifyResult(
+        path=path,
+        input_type=input_type,
+        images=len(examples),
+        outputs=tuple(sorted(outputs)),
+        num_detections=tuple(num_detections),
+        max_score=max_score,
+        seconds=seconds,
+    )
