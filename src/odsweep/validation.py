@@ -79,6 +79,7 @@ def _check_parameter(config: Any, index: int, parameter: Parameter) -> list[str]
             f"{ref.qualified_field} ({ref.type_name}); use a parameter type that fits the field"
         ]
     problems: list[str] = []
+    candidates: list[tuple[str, object]]
     if parameter.is_range:
         candidates = [("feasibleSpace.min", parameter.min), ("feasibleSpace.max", parameter.max)]
     else:

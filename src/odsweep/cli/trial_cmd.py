@@ -67,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_SPEC_GIVES = ("pipeline_config", "num_train_steps", "checkpoint_every_n", "metric", "objective")
-_SPEC_GIVES += ("train_input", "eval_input", "label_map", "sample_1_of_n_eval")
+_SPEC_GIVES = (
+    *("pipeline_config", "num_train_steps", "checkpoint_every_n", "metric", "objective"),
+    *("train_input", "eval_input", "label_map", "sample_1_of_n_eval"),
+)
 
 
 def _options(args: argparse.Namespace) -> TrialOptions:

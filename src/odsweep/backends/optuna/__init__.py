@@ -3,6 +3,8 @@
 - ``make_sampler``, ``suggest``, ``distributions`` (``_sampling``): each Katib algorithm
   as the Optuna sampler closest to Katib's suggestion service, and the spec's space as
   Optuna calls (bounds inclusive).
+- ``LocalEngine`` (``_engine``): the search loop; trials are ``odsweep trial``
+  processes (``_launcher``), the study lives in SQLite/PostgreSQL (``_study``).
 - ``median_stop``, ``verdict``, ``slots_to_launch``, ``Tally``, ``Verdict``,
   ``STOP_RUNNING_TRIALS_ON_END`` (``_policy``): early stopping, end of search and
   parallelism as Katib's controller decides them. Pure: importing them does not import
@@ -23,10 +25,13 @@ from odsweep.backends.optuna._policy import (
 )
 
 if TYPE_CHECKING:
+    from odsweep.backends.optuna._engine import LocalEngine, SearchOutcome
     from odsweep.backends.optuna._sampling import distributions, make_sampler, suggest
 
 __all__ = [
     "STOP_RUNNING_TRIALS_ON_END",
+    "LocalEngine",
+    "SearchOutcome",
     "Tally",
     "Verdict",
     "distributions",
@@ -46,4 +51,8 @@ def __getattr__(name: str) -> object:
         from odsweep.backends.optuna import _sampling
 
         return getattr(_sampling, name)
+    if name in ("LocalEngine", "SearchOutcome"):
+        from odsweep.backends.optuna import _engine
+
+        return getattr(_engine, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

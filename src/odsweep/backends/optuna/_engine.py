@@ -1,0 +1,333 @@
+"""The local search: Optuna proposes, trial processes train, the engine follows them.
+
+One loop, polling once a second: start trials while the policy allows, read each
+running trial's ``result.json`` after every eval (Optuna intermediate values, the
+median stopping rule), and record each trial's end in the study. The decisions
+themselves (stopping rule, budgets, goal) live in :mod:`._policy`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from odsweep import storage
+from odsweep.backends.optuna import _policy as policy
+from odsweep.backends.optuna import _study as studies
+from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_trial
+from odsweep.backends.optuna._progress import Progress
+from odsweep.backends.optuna._sampling import make_sampler, suggest
+from odsweep.errors import EXIT_SIGTERM
+from odsweep.spec import SearchSpec
+from odsweep.trial.result import TrialResult, TrialStatus, read_result, write_result
+
+logger = logging.getLogger(__name__)
+
+TRIALS_DIR = "trials"
+_STATE_OF = {
+    TrialStatus.SUCCEEDED: TrialState.COMPLETE,
+    TrialStatus.EARLY_STOPPED: TrialState.PRUNED,
+}
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """How the search ended and every trial's result, in trial order."""
+
+    verdict: policy.Verdict
+    results: tuple[TrialResult, ...]
+    message: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.verdict in (policy.Verdict.SUCCEEDED_MAX_TRIALS, policy.Verdict.SUCCEEDED_GOAL)
+
+
+class LocalEngine:
+    """Runs a spec's search on this machine.
+
+    Args:
+        spec: The validated search space.
+        spec_path: The YAML the trials load (``odsweep trial --spec``).
+        output_dir: Trials go to ``<output_dir>/trials/<name>/``.
+        storage_url: The Optuna study's SQLAlchemy URL.
+        poll_seconds: How often running trials are looked at.
+        argv_prefix: Replaces ``python`` in the trial command (tests use it).
+    """
+
+    def __init__(
+        self,
+        spec: SearchSpec,
+        *,
+        spec_path: str,
+        output_dir: str,
+        storage_url: str,
+        poll_seconds: float = 1.0,
+        show_progress: bool = True,
+        argv_prefix: list[str] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.spec_path = spec_path
+        self.trials_dir = storage.join(output_dir, TRIALS_DIR)
+        self.poll_seconds = poll_seconds
+        self.argv_prefix = argv_prefix
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.study = studies.open_study(spec, storage_url, sampler=make_sampler(spec))
+        self.resources = Resources(parallel=spec.parallel_trial_count)
+        self.running: dict[int, TrialProcess] = {}
+        self.progress = Progress(spec, enabled=show_progress)
+
+    # -- the loop -----------------------------------------------------------------
+
+    def run(self) -> SearchOutcome:
+        """Search until the policy says the search is over; stop trials on interrupt."""
+        recovered = studies.recover(self.study)
+        if recovered:
+            logger.info("resuming: %d interrupted trial(s) will run again", recovered)
+        try:
+            verdict = self._loop()
+        except BaseException:
+            self._stop_all(reason="the sweep was interrupted")
+            raise
+        finally:
+            self.progress.close()
+        results = self.results()
+        return SearchOutcome(verdict=verdict, results=results, message=self._message(verdict))
+
+    def _loop(self) -> policy.Verdict:
+        last_beat = 0.0
+        ended: policy.Verdict | None = None
+        while True:
+            self._collect()
+            tally = self.tally()
+            self.progress.update(tally, self._best_value())
+            if ended is None:
+                decision = policy.verdict(tally, spec=self.spec, goal_reached=self._goal_reached())
+                if decision is not policy.Verdict.CONTINUE:
+                    # Katib's verdict is final once reached; running trials finish on
+                    # their own (and may still become the best) unless the policy says
+                    # to stop them.
+                    ended = decision
+                    if self.running and policy.STOP_RUNNING_TRIALS_ON_END[decision]:
+                        self._stop_all(reason=f"the search ended ({decision.value})")
+                    elif self.running:
+                        logger.info(
+                            "%s; waiting for %d running trial(s)", decision.value, len(self.running)
+                        )
+            if ended is not None:
+                if not self.running:
+                    return ended
+            else:
+                for _ in range(policy.slots_to_launch(tally, spec=self.spec)):
+                    self._launch()
+            if time.monotonic() - last_beat > studies.HEARTBEAT_INTERVAL / 2:
+                for proc in self.running.values():
+                    studies.heartbeat(self.study, self._trial_id(proc.number))
+                last_beat = time.monotonic()
+            time.sleep(self.poll_seconds)
+
+    def _launch(self) -> None:
+        trial = self.study.ask()
+        name = trial.user_attrs.get(studies.NAME_ATTR) or studies.next_name(self.study, self.spec)
+        studies.claim(self.study, trial, name)
+        params = suggest(trial, self.spec)
+        env = self.resources.acquire()
+        seed = int(name.rsplit("-", 1)[-1])
+        proc = start_trial(
+            name=name,
+            number=trial.number,
+            spec_path=self.spec_path,
+            trial_dir=storage.join(self.trials_dir, name),
+            params=params,
+            seed=seed,
+            env=env,
+            argv_prefix=self.argv_prefix,
+        )
+        self.running[trial.number] = proc
+        logger.info("started %s: %s", name, _show(params))
+
+    # -- following running trials ------------------------------------------------
+
+    def _collect(self) -> None:
+        for number, proc in list(self.running.items()):
+            self._report_evals(proc)
+            code = proc.poll()
+            if code is None:
+                continue
+            proc.close()
+            self.resources.release(proc.env)
+            del self.running[number]
+            self._finish(proc, code)
+
+    def _report_evals(self, proc: TrialProcess) -> None:
+        result = _try_read(proc.trial_dir)
+        if result is None or len(result.evals) <= proc.reported:
+            return
+        values = result.objective_values()
+        frozen = self.study._storage.get_trial(self._trial_id(proc.number))
+        for step, value in zip(
+            [e.step for e in result.evals][proc.reported :], values[proc.reported :], strict=True
+        ):
+            if math.isfinite(value) and step not in frozen.intermediate_values:
+                self.study._storage.set_trial_intermediate_value(
+                    self._trial_id(proc.number), step, value
+                )
+        proc.reported = len(values)
+        rule = self.spec.early_stopping
+        if rule is None or proc.early_stopping or proc.killing:
+            return
+        if policy.median_stop(
+            rule=rule,
+            objective=self.spec.objective,
+            running=values,
+            completed=self._completed_curves(),
+        ):
+            logger.info("%s is below the median at eval %d: stopping it", proc.name, len(values))
+            proc.early_stopping = True
+            proc.terminate()
+
+    def _finish(self, proc: TrialProcess, code: int) -> None:
+        result = _try_read(proc.trial_dir)
+        if result is None:
+            result = TrialResult(
+                trial=proc.name,
+                params=proc.params,
+                status=TrialStatus.FAILED,
+                metric=self.spec.objective.metric,
+                objective=self.spec.objective.type,
+                error=f"exited with code {code} before writing result.json",
+            )
+        if proc.early_stopping and code == EXIT_SIGTERM:
+            result = replace(result, status=TrialStatus.EARLY_STOPPED, error=None)
+        elif proc.killing and code == EXIT_SIGTERM:
+            result = replace(result, status=TrialStatus.STOPPED)
+        elif code != 0 and result.status in (TrialStatus.RUNNING, TrialStatus.SUCCEEDED):
+            result = replace(result, status=TrialStatus.FAILED, error=f"exited with code {code}")
+        elif code == 0 and result.status is not TrialStatus.SUCCEEDED:
+            result = replace(result, status=TrialStatus.FAILED, error="no final status")
+        write_result(proc.trial_dir, result)
+        self._tell(proc.number, result)
+        self.progress.trial_done(result)
+
+    def _tell(self, number: int, result: TrialResult) -> None:
+        state = _STATE_OF.get(result.status, TrialState.FAIL)
+        trial_id = self._trial_id(number)
+        self.study._storage.set_trial_user_attr(trial_id, studies.STATUS_ATTR, result.status.value)
+        if state is TrialState.COMPLETE and result.best is not None:
+            self.study.tell(number, result.best.value, skip_if_finished=True)
+        elif state is TrialState.PRUNED:
+            self.study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
+        else:
+            self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+
+    def _stop_all(self, *, reason: str) -> None:
+        """SIGTERM every running trial, wait for each to record ``stopped``, tell the study."""
+        if not self.running:
+            return
+        logger.warning("%s: stopping %d running trial(s)", reason, len(self.running))
+        for proc in self.running.values():
+            proc.killing = True
+            proc.terminate()
+        deadline = time.monotonic() + 60
+        while self.running and time.monotonic() < deadline:
+            for number, proc in list(self.running.items()):
+                code = proc.poll()
+                if code is not None:
+                    proc.close()
+                    del self.running[number]
+                    self._finish(proc, code)
+            time.sleep(0.2)
+        for proc in self.running.values():  # did not stop within a minute
+            proc.process.kill()
+            proc.close()
+
+    # -- state -------------------------------------------------------------------
+
+    def _trial_id(self, number: int) -> int:
+        return int(
+            self.study._storage.get_trial_id_from_study_id_trial_number(
+                self.study._study_id, number
+            )
+        )
+
+    def results(self) -> tuple[TrialResult, ...]:
+        """Every logical trial's result.json, in trial order (missing ones skipped)."""
+        out = []
+        for trial in studies.logical_trials(self.study):
+            name = trial.user_attrs.get(studies.NAME_ATTR)
+            if isinstance(name, str):
+                result = _try_read(storage.join(self.trials_dir, name))
+                if result is not None:
+                    out.append(result)
+        return tuple(out)
+
+    def tally(self) -> policy.Tally:
+        counts = dict.fromkeys(TrialStatus, 0)
+        for trial in studies.logical_trials(self.study):
+            if trial.state is TrialState.RUNNING:
+                counts[TrialStatus.RUNNING] += 1
+                continue
+            status = trial.user_attrs.get(studies.STATUS_ATTR)
+            counts[TrialStatus(status) if status else _status_of(trial.state)] += 1
+        return policy.Tally(
+            succeeded=counts[TrialStatus.SUCCEEDED],
+            failed=counts[TrialStatus.FAILED],
+            early_stopped=counts[TrialStatus.EARLY_STOPPED],
+            stopped=counts[TrialStatus.STOPPED],
+            running=counts[TrialStatus.RUNNING],
+        )
+
+    def _completed_curves(self) -> list[list[float]]:
+        curves = []
+        for trial in studies.logical_trials(self.study):
+            if trial.user_attrs.get(studies.STATUS_ATTR) == TrialStatus.SUCCEEDED.value:
+                values = trial.intermediate_values
+                curves.append([values[s] for s in sorted(values)])
+        return curves
+
+    def _best_value(self) -> float | None:
+        values = [
+            t.value
+            for t in studies.logical_trials(self.study)
+            if t.state is TrialState.COMPLETE and t.value is not None
+        ]
+        return self.spec.objective.best(values)
+
+    def _goal_reached(self) -> bool:
+        best = self._best_value()
+        return best is not None and self.spec.objective.reached_goal(best)
+
+    def _message(self, verdict: policy.Verdict) -> str:
+        tally = self.tally()
+        return (
+            f"{verdict.value}: {tally.succeeded} succeeded, {tally.failed} failed, "
+            f"{tally.early_stopped} early stopped, {tally.stopped} stopped"
+        )
+
+
+def _status_of(state: TrialState) -> TrialStatus:
+    if state is TrialState.COMPLETE:
+        return TrialStatus.SUCCEEDED
+    if state is TrialState.PRUNED:
+        return TrialStatus.EARLY_STOPPED
+    return TrialStatus.FAILED
+
+
+def _try_read(trial_dir: str) -> TrialResult | None:
+    if not Path(trial_dir, "result.json").exists():
+        return None
+    try:
+        return read_result(trial_dir)
+    except (ValueError, KeyError):  # written by a crashed or foreign process
+        return None
+
+
+def _show(params: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items())

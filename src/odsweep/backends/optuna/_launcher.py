@@ -1,0 +1,160 @@
+"""Trial processes: the exact ``odsweep trial --spec`` command Katib runs, started
+without a shell, with its share of the machine.
+
+Parameter values travel as exec arguments (``--param name=value``), never through a
+shell; each trial gets its own GPU when there are GPUs, else an equal share of the
+CPU cores (TensorFlow's runtime reads ``TF_NUM_INTRAOP_THREADS`` and
+``TF_NUM_INTEROP_THREADS`` when it starts).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+logger = logging.getLogger(__name__)
+
+STDOUT_LOG = "stdout.log"
+STDERR_LOG = "stderr.log"
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as the trial command receives it (Katib passes strings too)."""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def trial_command(
+    *, spec_path: str, trial_dir: str, params: Mapping[str, Any], seed: int
+) -> list[str]:
+    """The argv of one trial; the same arguments Katib's trial template renders."""
+    argv = [sys.executable, "-m", "odsweep", "trial", "--spec", spec_path]
+    argv += ["--trial-dir", trial_dir, "--seed", str(seed)]
+    for name, value in params.items():
+        argv += ["--param", f"{name}={format_value(value)}"]
+    return argv
+
+
+def visible_gpus() -> list[str]:
+    """GPU ids this machine offers trials: ``CUDA_VISIBLE_DEVICES`` or ``nvidia-smi -L``."""
+    env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if env is not None:
+        return [g for g in env.split(",") if g.strip() and g.strip() != "-1"]
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [str(i) for i, line in enumerate(out.splitlines()) if line.startswith("GPU ")]
+
+
+@dataclass
+class Resources:
+    """Hands out a GPU (or a CPU share) per running trial."""
+
+    parallel: int
+    gpus: list[str] = field(default_factory=visible_gpus)
+    _free: list[str] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        self._free = list(self.gpus)
+
+    def acquire(self) -> dict[str, str]:
+        if self.gpus:
+            gpu = self._free.pop(0) if self._free else self.gpus[0]
+            return {"CUDA_VISIBLE_DEVICES": gpu}
+        share = max(1, (os.cpu_count() or 1) // max(1, self.parallel))
+        # No GPU: hide any the trial might otherwise probe, and split the cores.
+        return {
+            "CUDA_VISIBLE_DEVICES": "-1",
+            "TF_NUM_INTRAOP_THREADS": str(share),
+            "TF_NUM_INTEROP_THREADS": str(share),
+            "OMP_NUM_THREADS": str(share),
+        }
+
+    def release(self, env: Mapping[str, str]) -> None:
+        gpu = env.get("CUDA_VISIBLE_DEVICES")
+        if self.gpus and gpu in self.gpus and gpu not in self._free:
+            self._free.append(gpu)
+
+
+@dataclass
+class TrialProcess:
+    """A running ``odsweep trial`` and what the engine knows about it."""
+
+    name: str
+    number: int
+    trial_dir: str
+    params: dict[str, Any]
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    logs: tuple[IO[bytes], IO[bytes]]
+    reported: int = 0
+    early_stopping: bool = False
+    killing: bool = False
+
+    def poll(self) -> int | None:
+        return self.process.poll()
+
+    def terminate(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def close(self) -> None:
+        for log in self.logs:
+            log.close()
+
+
+def start_trial(
+    *,
+    name: str,
+    number: int,
+    spec_path: str,
+    trial_dir: str,
+    params: Mapping[str, Any],
+    seed: int,
+    env: Mapping[str, str],
+    argv_prefix: Sequence[str] | None = None,
+) -> TrialProcess:
+    """Start a trial in a fresh directory (a re-run wipes what an interrupted run left)."""
+    path = Path(trial_dir)
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    argv = trial_command(spec_path=spec_path, trial_dir=trial_dir, params=params, seed=seed)
+    if argv_prefix is not None:
+        argv = [*argv_prefix, *argv[1:]]
+    stdout = open(path / STDOUT_LOG, "wb")  # noqa: SIM115 - closed by TrialProcess.close
+    stderr = open(path / STDERR_LOG, "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        argv,
+        stdout=stdout,
+        stderr=stderr,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        # Its own process group: a Ctrl-C in the terminal reaches the engine, which
+        # then stops its trials itself and records them.
+        start_new_session=True,
+    )
+    logger.debug("started %s (pid %d): %s", name, process.pid, argv)
+    return TrialProcess(
+        name=name,
+        number=number,
+        trial_dir=trial_dir,
+        params=dict(params),
+        process=process,
+        env=dict(env),
+        logs=(stdout, stderr),
+    )

@@ -1,0 +1,84 @@
+"""The sweep's progress bar and one log line per finished trial.
+
+Log records go through ``tqdm.write`` while the bar is shown, so they do not tear it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from tqdm import tqdm
+
+from odsweep.backends.optuna._policy import Tally
+from odsweep.spec import SearchSpec
+from odsweep.trial.result import TrialResult
+
+logger = logging.getLogger(__name__)
+
+
+class _TqdmHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+class Progress:
+    """A bar over ``maxTrialCount`` finished trials, with counts and the best so far."""
+
+    def __init__(self, spec: SearchSpec, *, enabled: bool) -> None:
+        self.spec = spec
+        self._bar: tqdm[None] | None = None
+        self._swapped: list[tuple[logging.Handler, logging.Handler]] = []
+        # A bar only on a terminal; in logs and CI the per-trial lines say it all.
+        if not enabled or not sys.stderr.isatty():
+            return
+        self._bar = tqdm(total=spec.max_trial_count, unit="trial", desc=spec.name, leave=True)
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (
+                sys.stderr,
+                sys.stdout,
+            ):
+                replacement = _TqdmHandler(handler.level)
+                replacement.setFormatter(handler.formatter)
+                root.removeHandler(handler)
+                root.addHandler(replacement)
+                self._swapped.append((handler, replacement))
+
+    def update(self, tally: Tally, best: float | None) -> None:
+        if self._bar is None:
+            return
+        self._bar.n = min(tally.finished, self.spec.max_trial_count)
+        best_text = "-" if best is None else f"{best:.4g}"
+        self._bar.set_postfix_str(
+            f"running {tally.running}, ok {tally.succeeded}, failed {tally.failed}, "
+            f"early-stopped {tally.early_stopped}, best {best_text}",
+            refresh=True,
+        )
+
+    def trial_done(self, result: TrialResult) -> None:
+        params = ", ".join(f"{k}={v}" for k, v in result.params.items())
+        value = "-" if result.best is None else f"{result.best.value:.4g} @ step {result.best.step}"
+        extra = f" ({result.error})" if result.error else ""
+        logger.info(
+            "%s %s: %s = %s [%s]%s",
+            result.trial,
+            result.status.value,
+            result.metric,
+            value,
+            params,
+            extra,
+        )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        root = logging.getLogger()
+        for original, replacement in self._swapped:
+            root.removeHandler(replacement)
+            root.addHandler(original)
+        self._swapped.clear()

@@ -1,0 +1,168 @@
+"""The Optuna study behind a local sweep: where it lives, which spec it belongs to,
+and how a sweep that was interrupted picks up again.
+
+Each logical trial has a name ``<spec name>-<n>`` (its directory's name) kept in the
+Optuna trial's user attribute ``odsweep_trial``. A trial left RUNNING by a process
+that no longer exists is failed and marked ``odsweep_interrupted``, and a copy with
+the same parameters and the same name is enqueued: it re-runs and counts once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+from typing import Any
+
+import optuna
+from optuna.study import StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+
+from odsweep.errors import InputError
+from odsweep.spec import ObjectiveType, SearchSpec, spec_to_dict
+
+logger = logging.getLogger(__name__)
+
+NAME_ATTR = "odsweep_trial"
+OWNER_ATTR = "odsweep_owner"
+INTERRUPTED_ATTR = "odsweep_interrupted"
+STATUS_ATTR = "odsweep_status"
+SPEC_ATTR = "odsweep_spec_sha256"
+HEARTBEAT_INTERVAL = 30
+GRACE_PERIOD = 120
+
+
+def spec_fingerprint(spec: SearchSpec) -> str:
+    """What must not change between a sweep and its resumption (the search itself)."""
+    doc = spec_to_dict(spec)
+    searched = {k: doc["spec"].get(k) for k in ("parameters", "objective", "algorithm")}
+    blob = json.dumps(searched, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_is_gone(value: object) -> bool:
+    """True when the owner ran on this host and its process no longer exists."""
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    host, _, pid = value.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return int(pid) == os.getpid()  # this process cannot own a trial it has not started
+
+
+def retry_interrupted(study: optuna.Study, trial: FrozenTrial) -> None:
+    """Enqueue a copy of an interrupted trial: same parameters, same name."""
+    study.enqueue_trial(
+        trial.params,
+        user_attrs={NAME_ATTR: trial.user_attrs.get(NAME_ATTR), "odsweep_retry_of": trial.number},
+        skip_if_exists=False,
+    )
+    logger.info(
+        "trial %s was interrupted; it will run again with the same parameters",
+        trial.user_attrs.get(NAME_ATTR),
+    )
+
+
+def _mark_and_retry(study: optuna.Study, trial: FrozenTrial) -> None:
+    study._storage.set_trial_user_attr(trial._trial_id, INTERRUPTED_ATTR, True)
+    retry_interrupted(study, study._storage.get_trial(trial._trial_id))
+
+
+def open_study(
+    spec: SearchSpec, storage_url: str, *, sampler: optuna.samplers.BaseSampler
+) -> optuna.Study:
+    """Create the study or load it to resume; refuse one made from a different search.
+
+    Raises:
+        InputError: the study exists but its parameters, objective or algorithm differ.
+    """
+    storage = optuna.storages.RDBStorage(
+        storage_url,
+        heartbeat_interval=HEARTBEAT_INTERVAL,
+        grace_period=GRACE_PERIOD,
+        # Another machine's worker died (shared PostgreSQL study): re-run its trial.
+        failed_trial_callback=_mark_and_retry,
+    )
+    direction = (
+        StudyDirection.MAXIMIZE
+        if spec.objective.type is ObjectiveType.MAXIMIZE
+        else StudyDirection.MINIMIZE
+    )
+    study = optuna.create_study(
+        study_name=spec.name,
+        storage=storage,
+        sampler=sampler,
+        direction=direction,
+        load_if_exists=True,
+    )
+    fingerprint = spec_fingerprint(spec)
+    stored = study.user_attrs.get(SPEC_ATTR)
+    if stored is None:
+        study.set_user_attr(SPEC_ATTR, fingerprint)
+    elif stored != fingerprint:
+        raise InputError(
+            f"--storage: study {spec.name!r} at {storage_url} was made from a different "
+            "search (parameters, objective or algorithm changed); use another --output or "
+            "--storage, or restore the spec to resume"
+        )
+    return study
+
+
+def recover(study: optuna.Study) -> int:
+    """Fail and re-enqueue trials whose process is gone; returns how many."""
+    recovered = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if _owner_is_gone(trial.system_attrs.get(OWNER_ATTR)):
+            study._storage.set_trial_user_attr(trial._trial_id, INTERRUPTED_ATTR, True)
+            study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+            retry_interrupted(study, trial)
+            recovered += 1
+    # Trials of other hosts: Optuna's heartbeat decides (grace period), then
+    # failed_trial_callback re-enqueues them.
+    optuna.storages.fail_stale_trials(study)
+    return recovered
+
+
+def logical_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """The trials that count: an interrupted attempt is replaced by its re-run."""
+    return [
+        t
+        for t in study.get_trials(deepcopy=False)
+        if not t.user_attrs.get(INTERRUPTED_ATTR) and t.state is not TrialState.WAITING
+    ]
+
+
+def next_name(study: optuna.Study, spec: SearchSpec) -> str:
+    """``<spec name>-<n>``, n one more than the highest used so far."""
+    used = [0]
+    prefix = f"{spec.name}-"
+    for t in study.get_trials(deepcopy=False):
+        name = t.user_attrs.get(NAME_ATTR)
+        if isinstance(name, str) and name.startswith(prefix) and name[len(prefix) :].isdigit():
+            used.append(int(name[len(prefix) :]))
+    return f"{prefix}{max(used) + 1}"
+
+
+def claim(study: optuna.Study, trial: optuna.Trial, name: str) -> None:
+    """Record the trial's name and this process as its owner."""
+    trial.set_user_attr(NAME_ATTR, name)
+    study._storage.set_trial_system_attr(trial._trial_id, OWNER_ATTR, owner())
+
+
+def heartbeat(study: optuna.Study, trial_id: int) -> None:
+    storage: Any = study._storage
+    record = getattr(storage, "record_heartbeat", None)
+    if record is not None:
+        record(trial_id)

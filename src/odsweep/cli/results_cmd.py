@@ -1,0 +1,124 @@
+"""Commands on a sweep's output directory: ``best``, ``export``, ``report``, ``dashboard``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from odsweep.errors import EXIT_OK, InputError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("best", help="pick the best trial of an output dir, write best.json")
+    p.add_argument("output", metavar="OUTPUT_DIR")
+    p.set_defaults(handler=best)
+
+    p = sub.add_parser("export", help="export a trial's best checkpoint for TF Serving")
+    p.add_argument("output", metavar="OUTPUT_DIR")
+    p.add_argument("--trial", help="trial name (default: the best trial)")
+    p.add_argument("--input-type", help="exporter input type (default: the spec's)")
+    p.add_argument("--to", dest="base", help="TF Serving base path (default: the spec's)")
+    p.set_defaults(handler=export)
+
+    p = sub.add_parser("report", help="write report.md and report.html for an output dir")
+    p.add_argument("output", metavar="OUTPUT_DIR")
+    p.set_defaults(handler=report)
+
+    p = sub.add_parser("dashboard", help="optuna-dashboard for a sweep's study on 127.0.0.1")
+    p.add_argument("output", metavar="OUTPUT_DIR")
+    p.add_argument("--storage", help="the study's URL if not <OUTPUT_DIR>/study.db")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(handler=dashboard)
+
+
+def _spec(output: str) -> Any:
+    from odsweep.spec import load_spec
+    from odsweep.sweep import SPEC_SNAPSHOT
+
+    path = os.path.join(output, SPEC_SNAPSHOT)
+    if not os.path.exists(path):
+        raise InputError(f"OUTPUT_DIR: {output!r} has no {SPEC_SNAPSHOT}; give a sweep's output")
+    return load_spec(path)
+
+
+def _winner(output: str) -> Any:
+    from odsweep.selection import best_record, select_best, write_best
+    from odsweep.sweep import trial_results
+
+    spec = _spec(output)
+    winner = select_best(trial_results(output), spec.objective.type)
+    if winner is None:
+        raise InputError(f"OUTPUT_DIR: no trial in {output!r} has a best checkpoint")
+    write_best(output, best_record(winner))
+    return spec, winner
+
+
+def best(args: argparse.Namespace) -> int:
+    from odsweep.selection import read_best
+
+    _winner(args.output)
+    print(read_best(args.output).to_json(), end="")
+    return EXIT_OK
+
+
+def export(args: argparse.Namespace) -> int:
+    from odsweep import storage
+    from odsweep.export import export_trial, verify_saved_model
+    from odsweep.sweep import TRIALS_DIR, model_base
+
+    if args.trial:
+        spec = _spec(args.output)
+        trial = args.trial
+    else:
+        spec, winner = _winner(args.output)
+        trial = winner.trial
+    trial_dir = storage.join(args.output, TRIALS_DIR, trial)
+    if not os.path.isdir(trial_dir):
+        raise InputError(f"--trial: no trial {trial!r} in {args.output!r}")
+    input_type = args.input_type or spec.export.input_type.value
+    exported = export_trial(
+        trial_dir,
+        args.base or model_base(spec, args.output),
+        input_type=input_type,
+        provenance={"spec": spec.name},
+    )
+    eval_input = spec.eval_input_path
+    if eval_input:
+        verify_saved_model(exported.path, input_type=input_type, eval_input=eval_input)
+    print(exported.path)
+    return EXIT_OK
+
+
+def report(args: argparse.Namespace) -> int:
+    from odsweep.report import build_report, write_report
+    from odsweep.selection import select_best
+    from odsweep.sweep import param_scales, trial_results
+
+    spec = _spec(args.output)
+    results = trial_results(args.output)
+    winner = select_best(results, spec.objective.type)
+    built = build_report(
+        title=f"odsweep: {spec.name}",
+        results=results,
+        metric=spec.objective.metric,
+        direction=spec.objective.type,
+        param_scales=param_scales(spec),
+        best_trial=winner.trial if winner else None,
+    )
+    md, html = write_report(built, args.output)
+    print(f"{md}\n{html}")
+    return EXIT_OK
+
+
+def dashboard(args: argparse.Namespace) -> int:
+    from optuna_dashboard import run_server
+
+    from odsweep.sweep import default_storage
+
+    url = args.storage or default_storage(args.output)
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///") :]):
+        raise InputError(f"OUTPUT_DIR: no study at {url}; run the sweep first or give --storage")
+    print(f"optuna-dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
+    run_server(url, host="127.0.0.1", port=args.port)
+    return EXIT_OK

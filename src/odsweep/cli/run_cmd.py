@@ -1,0 +1,53 @@
+"""``odsweep run``: the whole local sweep from one YAML."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from odsweep.errors import EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run the search locally (Optuna), export the best trial, write the report",
+        description="Validate SPEC, run its trials with Optuna on this machine "
+        "(parallelTrialCount at once), pick the best trial by its best checkpoint, export "
+        "it as a TF Serving SavedModel, verify it, and write best.json and the report. "
+        "Running it again on the same output resumes the sweep. Exit 0 on success, 1 when "
+        "the search or the export failed, 2 on bad input.",
+    )
+    p.add_argument("spec", metavar="SPEC")
+    p.add_argument("--output", help="output directory (default: runs/<metadata.name>)")
+    p.add_argument(
+        "--storage",
+        help="Optuna storage URL (default: sqlite:///<output>/study.db; a PostgreSQL URL "
+        "shares one study between machines)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from odsweep.sweep import run_sweep
+
+    result = run_sweep(
+        args.spec,
+        output_dir=args.output,
+        storage_url=args.storage,
+        show_progress=not args.no_progress,
+    )
+    best = result.best
+    assert best is not None  # run_sweep raises otherwise
+    params = ", ".join(f"{k}={v}" for k, v in best.params.items())
+    out = result.output_dir
+    print(f"\n{result.message}")
+    print(f"best trial: {best.trial}  {best.metric} = {best.value:.4f} at step {best.step}")
+    print(f"  params: {params}")
+    print(f"exported (TF Serving layout): {result.export_path}")
+    print(f"report:      open {os.path.abspath(result.report_html)}")
+    print(f"dashboard:   odsweep dashboard {out}")
+    print(f"tensorboard: tensorboard --logdir {os.path.join(out, 'trials')}")
+    return EXIT_OK

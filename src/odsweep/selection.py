@@ -1,0 +1,108 @@
+"""Pick the winning trial and write ``best.json``. Pure: no TensorFlow, no engine.
+
+The winner is the trial whose best checkpoint is best in the objective's direction
+(its value is the best over its evals, not its last); ties go to the earlier trial.
+Succeeded and early-stopped trials compete (both hold evaluated checkpoints, as in
+Katib, which ranks every trial with an observation); failed or stopped ones do not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from odsweep import storage
+from odsweep.spec import ObjectiveType
+from odsweep.trial.result import TrialResult, TrialStatus
+
+BEST_FILE = "best.json"
+_COMPETE = (TrialStatus.SUCCEEDED, TrialStatus.EARLY_STOPPED)
+
+
+@dataclass(frozen=True)
+class Best:
+    """The contents of ``best.json``."""
+
+    trial: str
+    params: Mapping[str, Any]
+    metric: str
+    value: float
+    step: int
+    checkpoint: str
+    metrics: Mapping[str, float]
+    objective: ObjectiveType
+    export: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        doc: dict[str, Any] = {
+            "trial": self.trial,
+            "params": dict(self.params),
+            "metric": self.metric,
+            "value": self.value,
+            "step": self.step,
+            "checkpoint": self.checkpoint,
+            "metrics": dict(self.metrics),
+            "objective": self.objective.value,
+        }
+        if self.export:
+            doc["export"] = dict(self.export)
+        return json.dumps(doc, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Best:
+        doc = json.loads(text)
+        return cls(
+            trial=doc["trial"],
+            params=doc["params"],
+            metric=doc["metric"],
+            value=float(doc["value"]),
+            step=int(doc["step"]),
+            checkpoint=doc["checkpoint"],
+            metrics=doc["metrics"],
+            objective=ObjectiveType(doc["objective"]),
+            export=doc.get("export", {}),
+        )
+
+
+def select_best(results: Sequence[TrialResult], objective: ObjectiveType) -> TrialResult | None:
+    """The winning trial, or None when no trial has a best checkpoint."""
+    winner: TrialResult | None = None
+    for result in results:
+        if result.status not in _COMPETE or result.best is None:
+            continue
+        if (
+            winner is None
+            or winner.best is None
+            or objective.better(result.best.value, winner.best.value)
+        ):
+            winner = result
+    return winner
+
+
+def best_record(result: TrialResult) -> Best:
+    """``best.json`` for a trial: its best checkpoint and every metric measured there."""
+    if result.best is None:
+        raise ValueError(f"trial {result.trial} has no best checkpoint")
+    at_best = next((e for e in result.evals if e.step == result.best.step), None)
+    return Best(
+        trial=result.trial,
+        params=dict(result.params),
+        metric=result.metric,
+        value=result.best.value,
+        step=result.best.step,
+        checkpoint=result.best.checkpoint,
+        metrics=dict(at_best.metrics) if at_best else {},
+        objective=result.objective,
+    )
+
+
+def write_best(output_dir: str, best: Best) -> str:
+    path = storage.join(output_dir, BEST_FILE)
+    storage.write_text_atomic(path, best.to_json())
+    return path
+
+
+def read_best(output_dir: str) -> Best:
+    return Best.from_json(storage.read_text(storage.join(output_dir, BEST_FILE), key="best.json"))
