@@ -87,8 +87,18 @@ def _check_parameter(config: Any, index: int, parameter: Parameter) -> list[str]
     for where, value in candidates:
         try:
             odconfig.coerce_value(ref, value, key=f"{key}.{where}")
+            # A value can be fine for its field and still make the config one the OD API
+            # rejects (a learning rate below the warmup rate): try each extreme.
+            trial_config = odconfig.apply_overrides(config, {parameter.config_path: value})
         except InputError as exc:
             problems += exc.messages
+            continue
+        problem = odconfig.warmup_problem(trial_config)
+        if problem:
+            problems.append(
+                f"{key}.{where}: with {parameter.name}={value} the trial's config is invalid: "
+                f"{problem}"
+            )
     return problems
 
 

@@ -94,7 +94,9 @@ class LocalEngine:
         try:
             verdict = self._loop()
         except BaseException:
-            self._stop_all(reason="the sweep was interrupted")
+            # Interrupted: the trials are stopped and say so in result.json, but stay
+            # RUNNING in the study, so that resuming re-runs them (same parameters).
+            self._stop_all(reason="the sweep was interrupted", tell=False)
             raise
         finally:
             self.progress.close()
@@ -134,7 +136,8 @@ class LocalEngine:
             time.sleep(self.poll_seconds)
 
     def _launch(self) -> None:
-        trial = self.study.ask()
+        with studies.quiet_heartbeat():
+            trial = self.study.ask()
         name = trial.user_attrs.get(studies.NAME_ATTR) or studies.next_name(self.study, self.spec)
         studies.claim(self.study, trial, name)
         params = suggest(trial, self.spec)
@@ -193,7 +196,7 @@ class LocalEngine:
             proc.early_stopping = True
             proc.terminate()
 
-    def _finish(self, proc: TrialProcess, code: int) -> None:
+    def _finish(self, proc: TrialProcess, code: int, *, tell: bool = True) -> None:
         result = _try_read(proc.trial_dir)
         if result is None:
             result = TrialResult(
@@ -213,7 +216,8 @@ class LocalEngine:
         elif code == 0 and result.status is not TrialStatus.SUCCEEDED:
             result = replace(result, status=TrialStatus.FAILED, error="no final status")
         write_result(proc.trial_dir, result)
-        self._tell(proc.number, result)
+        if tell:
+            self._tell(proc.number, result)
         self.progress.trial_done(result)
 
     def _tell(self, number: int, result: TrialResult) -> None:
@@ -227,8 +231,8 @@ class LocalEngine:
         else:
             self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
 
-    def _stop_all(self, *, reason: str) -> None:
-        """SIGTERM every running trial, wait for each to record ``stopped``, tell the study."""
+    def _stop_all(self, *, reason: str, tell: bool = True) -> None:
+        """SIGTERM every running trial and wait for each to record ``stopped``."""
         if not self.running:
             return
         logger.warning("%s: stopping %d running trial(s)", reason, len(self.running))
@@ -242,7 +246,7 @@ class LocalEngine:
                 if code is not None:
                     proc.close()
                     del self.running[number]
-                    self._finish(proc, code)
+                    self._finish(proc, code, tell=tell)
             time.sleep(0.2)
         for proc in self.running.values():  # did not stop within a minute
             proc.process.kill()

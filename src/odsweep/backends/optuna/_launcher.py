@@ -117,6 +117,17 @@ class TrialProcess:
             log.close()
 
 
+def _die_with_parent() -> None:
+    """SIGTERM the trial if the engine dies (even by SIGKILL): no orphan keeps training
+    into a directory a resumed sweep is about to reuse. Linux only; a no-op elsewhere."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def start_trial(
     *,
     name: str,
@@ -147,6 +158,7 @@ def start_trial(
         # Its own process group: a Ctrl-C in the terminal reaches the engine, which
         # then stops its trials itself and records them.
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
     logger.debug("started %s (pid %d): %s", name, process.pid, argv)
     return TrialProcess(

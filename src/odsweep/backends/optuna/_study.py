@@ -14,6 +14,9 @@ import json
 import logging
 import os
 import socket
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import optuna
@@ -32,6 +35,16 @@ STATUS_ATTR = "odsweep_status"
 SPEC_ATTR = "odsweep_spec_sha256"
 HEARTBEAT_INTERVAL = 30
 GRACE_PERIOD = 120
+
+
+@contextmanager
+def quiet_heartbeat() -> Iterator[None]:
+    """Heartbeats are "experimental" and "meant for Study.optimize" in Optuna's words;
+    odsweep drives ask/tell itself and records them on purpose."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed")
+        yield
 
 
 def spec_fingerprint(spec: SearchSpec) -> str:
@@ -88,12 +101,17 @@ def open_study(
     Raises:
         InputError: the study exists but its parameters, objective or algorithm differ.
     """
+    with quiet_heartbeat():
+        return _open(spec, storage_url, sampler)
+
+
+def _open(spec: SearchSpec, storage_url: str, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
     storage = optuna.storages.RDBStorage(
         storage_url,
         heartbeat_interval=HEARTBEAT_INTERVAL,
         grace_period=GRACE_PERIOD,
         # Another machine's worker died (shared PostgreSQL study): re-run its trial.
-        failed_trial_callback=_mark_and_retry,
+        heartbeat_stale_trial_callback=_mark_and_retry,
     )
     direction = (
         StudyDirection.MAXIMIZE
@@ -130,8 +148,9 @@ def recover(study: optuna.Study) -> int:
             retry_interrupted(study, trial)
             recovered += 1
     # Trials of other hosts: Optuna's heartbeat decides (grace period), then
-    # failed_trial_callback re-enqueues them.
-    optuna.storages.fail_stale_trials(study)
+    # the stale-trial callback re-enqueues them.
+    with quiet_heartbeat():
+        optuna.storages.fail_stale_trials(study)
     return recovered
 
 

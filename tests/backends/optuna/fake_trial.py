@@ -1,0 +1,71 @@
+"""A stand-in for ``odsweep trial --spec`` with no TensorFlow: same arguments, same
+result.json, same metric lines, same SIGTERM contract (the real signal code), but
+the "training" is a sleep and the objective a known function of the parameters.
+
+Environment knobs (set by the tests):
+  FAKE_DELAY        seconds per eval (default 0.05)
+  FAKE_FAIL_ABOVE   learning rates above this fail after the first eval (exit 1)
+  FAKE_LOG          a file to append "start|end <name> <time>" lines to
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+
+from odsweep.spec import load_spec
+from odsweep.trial.from_spec import parse_params, trial_options
+from odsweep.trial.metrics import format_metric_lines, rfc3339_now
+from odsweep.trial.result import EvalRecord, TrialStatus
+from odsweep.trial.runner import Recorder, initial_result
+from odsweep.trial.signals import block_sigterm, stop_on_sigterm
+
+
+def objective(lr: float, k: int, n: int) -> float:
+    """Peaks at lr=0.05; rises with each eval."""
+    quality = max(0.0, 0.6 - 0.15 * (math.log10(lr) - math.log10(0.05)) ** 2)
+    return quality * (0.5 + 0.5 * k / n)
+
+
+def main(argv: list[str]) -> int:
+    block_sigterm()
+    args = argv[argv.index("trial") + 1 :] if "trial" in argv else argv
+    spec_path = args[args.index("--spec") + 1]
+    trial_dir = args[args.index("--trial-dir") + 1]
+    seed = int(args[args.index("--seed") + 1])
+    raw = dict(a.split("=", 1) for a, flag in zip(args[1:], args) if flag == "--param")
+    spec = load_spec(spec_path)
+    opts = trial_options(spec, trial_dir=trial_dir, params=parse_params(spec, raw), seed=seed)
+    recorder = Recorder(trial_dir, initial_result(opts))
+    recorder.update(recorder.result)
+    stop_on_sigterm(recorder)
+    log = os.environ.get("FAKE_LOG")
+    if log:
+        with open(log, "a") as fh:
+            fh.write(f"start {opts.name} {time.time()}\n")
+    lr = float(opts.params.get("learning_rate", 0.05))
+    steps = opts.checkpoint_steps()
+    for k, step in enumerate(steps, start=1):
+        time.sleep(float(os.environ.get("FAKE_DELAY", "0.05")))
+        value = objective(lr, k, len(steps))
+        metrics = {opts.metric: value, "Loss/total_loss": 1.0 - value}
+        for line in format_metric_lines(metrics, timestamp=rfc3339_now()):
+            print(line, flush=True)
+        recorder.update(
+            recorder.result.with_eval(EvalRecord(step, f"{trial_dir}/ckpt-{step}", metrics))
+        )
+        fail_above = os.environ.get("FAKE_FAIL_ABOVE")
+        if fail_above is not None and lr > float(fail_above):
+            recorder.finish(TrialStatus.FAILED, "loss became nan at step 1")
+            return 1
+    recorder.finish(TrialStatus.SUCCEEDED)
+    if log:
+        with open(log, "a") as fh:
+            fh.write(f"end {opts.name} {time.time()}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
