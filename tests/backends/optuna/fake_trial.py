@@ -35,7 +35,8 @@ def main(argv: list[str]) -> int:
     spec_path = args[args.index("--spec") + 1]
     trial_dir = args[args.index("--trial-dir") + 1]
     seed = int(args[args.index("--seed") + 1])
-    raw = dict(a.split("=", 1) for a, flag in zip(args[1:], args) if flag == "--param")
+    pairs = zip(args[1:], args[:-1], strict=True)
+    raw = dict(a.split("=", 1) for a, flag in pairs if flag == "--param")
     spec = load_spec(spec_path)
     opts = trial_options(spec, trial_dir=trial_dir, params=parse_params(spec, raw), seed=seed)
     recorder = Recorder(trial_dir, initial_result(opts))
