@@ -215,6 +215,9 @@ class LocalEngine:
             result = replace(result, status=TrialStatus.FAILED, error=f"exited with code {code}")
         elif code == 0 and result.status is not TrialStatus.SUCCEEDED:
             result = replace(result, status=TrialStatus.FAILED, error="no final status")
+        # The process's wall time, for the overhead benchmark and the report.
+        wall = round(time.monotonic() - proc.started, 3)
+        result = replace(result, extra={**result.extra, "wall_seconds": wall})
         write_result(proc.trial_dir, result)
         if tell:
             self._tell(proc.number, result)

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,7 @@ class TrialProcess:
     process: subprocess.Popen[bytes]
     env: dict[str, str]
     logs: tuple[IO[bytes], IO[bytes]]
+    started: float = field(default_factory=time.monotonic)
     reported: int = 0
     early_stopping: bool = False
     killing: bool = False
