@@ -126,12 +126,12 @@ def run_sweep(
     results = list(outcome.results)
     winner = select_best(results, spec.objective.type)
     if not outcome.succeeded or winner is None:
-        html = _report(spec, output_dir, results, None, None, notes=[outcome.message])
+        html = write_sweep_report(spec, output_dir, results, None, None, notes=[outcome.message])
         why = outcome.message if not outcome.succeeded else "no trial has a best checkpoint"
         raise SearchFailed(f"search {spec.name!r} failed: {why}; see {html} and the trial logs")
     best = _export_winner(spec, output_dir, winner)
     export_path = str(best.export.get("path")) if best.export else None
-    html = _report(spec, output_dir, results, best, export_path, notes=[outcome.message])
+    html = write_sweep_report(spec, output_dir, results, best, export_path, notes=[outcome.message])
     return SweepResult(output_dir, best, export_path, html, outcome.message)
 
 
@@ -192,7 +192,7 @@ def _config_eval_input(trial_dir: str) -> str:
     return str(config.eval_input_reader[0].tf_record_input_reader.input_path[0])
 
 
-def _report(
+def write_sweep_report(
     spec: SearchSpec,
     output_dir: str,
     results: list[TrialResult],
@@ -201,6 +201,7 @@ def _report(
     *,
     notes: Sequence[str] = (),
 ) -> str:
+    """Write report.md/report.html for a sweep; returns the HTML file's path."""
     report = build_report(
         title=f"odsweep: {spec.name}",
         results=results,

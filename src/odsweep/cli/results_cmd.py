@@ -91,23 +91,14 @@ def export(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from odsweep.report import build_report, write_report
-    from odsweep.selection import select_best
-    from odsweep.sweep import param_scales, trial_results
+    from odsweep.selection import best_record, select_best
+    from odsweep.sweep import trial_results, write_sweep_report
 
     spec = _spec(args.output)
     results = trial_results(args.output)
     winner = select_best(results, spec.objective.type)
-    built = build_report(
-        title=f"odsweep: {spec.name}",
-        results=results,
-        metric=spec.objective.metric,
-        direction=spec.objective.type,
-        param_scales=param_scales(spec),
-        best_trial=winner.trial if winner else None,
-    )
-    md, html = write_report(built, args.output)
-    print(f"{md}\n{html}")
+    best = best_record(winner) if winner else None
+    print(write_sweep_report(spec, args.output, results, best, None))
     return EXIT_OK
 
 
