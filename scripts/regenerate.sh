@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Regenerate every committed generated file from the code. Tests fail when a committed
+# file differs from what the code renders now; run this, review the diff, commit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+odsweep() { python3 -m uv run --locked odsweep "$@"; }
+
+# ---------------------------------------------------------------------------------------
+# Katib Experiments: katib_experiments/<name>.yaml for every search_spaces/<name>.yaml.
+# The search spaces name local files, so the examples use placeholders a user replaces
+# (or re-renders with their own --image/--model-dir/--spec-uri). Each file's header
+# records the exact command; tests/backends/katib/test_golden.py re-renders from it.
+# ---------------------------------------------------------------------------------------
+IMAGE=registry.example/odsweep:0.1
+BUCKET=gs://YOUR_BUCKET/odsweep
+
+# `katib render` validates the spec like `odsweep validate`, which needs the data the
+# demo spec names (generated, not committed).
+[ -d data/demo ] || odsweep demo-data data/demo
+
+rm -f katib_experiments/*.yaml.tmp
+for spec in search_spaces/*.yaml; do
+  name=$(basename "$spec" .yaml)
+  odsweep katib render "$spec" \
+    --image "$IMAGE" \
+    --model-dir "$BUCKET/$name" \
+    --spec-uri "$BUCKET/$name/spec.yaml" \
+    > "katib_experiments/$name.yaml.tmp"
+done
+# Only replace the committed files once every spec rendered; drop those of removed specs.
+for out in katib_experiments/*.yaml; do
+  [ -e "$out" ] || continue
+  [ -e "search_spaces/$(basename "$out")" ] || rm -f "$out"
+done
+for tmp in katib_experiments/*.yaml.tmp; do
+  mv "$tmp" "${tmp%.tmp}"
+done
+echo "katib_experiments/: $(ls katib_experiments/*.yaml | wc -l) Experiment(s) rendered"
+
+# ---------------------------------------------------------------------------------------
+# KFP pipeline (to come): compile pipelines/odsweep_pipeline.yaml and components/*.yaml
+# here, so one command regenerates every committed generated file.
+# ---------------------------------------------------------------------------------------
