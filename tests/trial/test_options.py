@@ -29,3 +29,11 @@ def test_checkpoint_steps_include_the_end_and_never_zero(
 
 def test_name_is_the_directory_name() -> None:
     assert _opts(1, 1).name == "demo-3"
+
+
+def test_seed_from_name_is_stable_and_differs_between_trials() -> None:
+    from odsweep.trial.from_spec import seed_from_name
+
+    assert seed_from_name("gs://b/sweep/trials/exp-abc12345") == seed_from_name("/x/exp-abc12345/")
+    assert seed_from_name("/x/exp-abc12345") != seed_from_name("/x/exp-abc12346")
+    assert 0 <= seed_from_name("/x/t") < 2**31

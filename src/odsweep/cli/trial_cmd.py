@@ -7,6 +7,7 @@ from typing import Any
 
 from odsweep.cli import args as A
 from odsweep.errors import EXIT_OK, InputError
+from odsweep.trial.from_spec import seed_from_name
 from odsweep.trial.options import TrialOptions
 
 
@@ -51,7 +52,12 @@ def register(sub: Any) -> None:
     p.add_argument("--eval-input", help="eval TFRecord glob (replaces the config's)")
     p.add_argument("--label-map", help="label_map.pbtxt (replaces the config's)")
     p.add_argument("--sample-1-of-n-eval", type=A.positive_int)
-    p.add_argument("--seed", type=A.non_negative_int, default=0, help="per-trial seed (recorded)")
+    p.add_argument(
+        "--seed",
+        type=A.non_negative_int,
+        default=None,
+        help="per-trial seed, recorded (default: derived from the trial directory's name)",
+    )
     p.add_argument("--keep-checkpoints", type=A.positive_int, default=7)
     p.set_defaults(handler=run)
 
@@ -111,6 +117,6 @@ def _options(args: argparse.Namespace) -> TrialOptions:
         eval_input=args.eval_input,
         label_map=args.label_map,
         sample_1_of_n_eval=args.sample_1_of_n_eval,
-        seed=args.seed,
+        seed=seed_from_name(args.trial_dir) if args.seed is None else args.seed,
         keep_checkpoints=args.keep_checkpoints,
     )

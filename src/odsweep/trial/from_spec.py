@@ -3,12 +3,20 @@ the trial's parameter values (as strings, the way Katib passes them). Pure."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from odsweep.errors import InputError
 from odsweep.spec import SearchSpec
 from odsweep.trial.options import TrialOptions
+
+
+def seed_from_name(trial_dir: str) -> int:
+    """A stable per-trial seed from the trial's name, for engines that give none (Katib
+    numbers no trials; its names carry a random suffix)."""
+    name = trial_dir.rstrip("/").rsplit("/", 1)[-1]
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF
 
 
 def parse_params(spec: SearchSpec, raw: Mapping[str, str]) -> dict[str, Any]:
@@ -48,7 +56,7 @@ def trial_options(
     trial_dir: str,
     params: Mapping[str, Any],
     sets: Sequence[tuple[str, Any]] = (),
-    seed: int = 0,
+    seed: int | None = None,
     keep_checkpoints: int | None = None,
 ) -> TrialOptions:
     """The options of one trial of ``spec``.
@@ -60,6 +68,8 @@ def trial_options(
     overrides += [(spec.parameter(name).config_path, value) for name, value in params.items()]
     overrides += list(sets)
     extra = {} if keep_checkpoints is None else {"keep_checkpoints": keep_checkpoints}
+    if seed is None:
+        seed = seed_from_name(trial_dir)
     return TrialOptions(
         pipeline_config=spec.pipeline_config_path,
         trial_dir=trial_dir,
