@@ -272,3 +272,61 @@ def fault_proxy(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# -- a search space in a bucket -------------------------------------------------
+
+LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
+LABEL_MAP = "".join(f'item {{ id: {i} name: "c{i}" }}\n' for i in (1, 2, 3))
+
+
+def search_space(**changes: Any) -> dict[str, Any]:
+    """A valid search-space document; its paths are relative (to the YAML's folder)."""
+    doc: dict[str, Any] = {
+        "apiVersion": "odsweep/v1alpha1",
+        "kind": "SearchSpace",
+        "metadata": {"name": "gcs"},
+        "spec": {
+            "pipelineConfigPath": "base.config",
+            "trainInputPath": "data/train-*.tfrecord",
+            "evalInputPath": "data/eval-*.tfrecord",
+            "labelMapPath": "data/label_map.pbtxt",
+            "numTrainSteps": 40,
+            "checkpointEveryNSteps": 10,
+            "objective": {
+                "type": "maximize",
+                "objectiveMetricName": "DetectionBoxes_Precision/mAP",
+            },
+            "algorithm": {
+                "algorithmName": "random",
+                "algorithmSettings": [{"name": "random_state", "value": "3"}],
+            },
+            "parallelTrialCount": 2,
+            "maxTrialCount": 2,
+            "parameters": [
+                {
+                    "name": "learning_rate",
+                    "configPath": f"{LR}.learning_rate_base",
+                    "parameterType": "double",
+                    "feasibleSpace": {"min": 0.01, "max": 0.1, "distribution": "logUniform"},
+                }
+            ],
+        },
+    }
+    doc["spec"].update(changes)
+    return doc
+
+
+def upload_search_space(bucket: GcsBucket, folder: str = "specs", **changes: Any) -> str:
+    """The spec, the package's base config, a label map and (empty) TFRecords in the
+    bucket, as a user would lay them out; returns the spec's ``gs://`` URI."""
+    import yaml
+
+    from odsweep.configs import base_config_path
+
+    bucket.put(f"{folder}/base.config", base_config_path().read_text())
+    bucket.put(f"{folder}/data/label_map.pbtxt", LABEL_MAP)
+    # Pre-flight only needs the shards to exist; TensorFlow would read their records.
+    bucket.put(f"{folder}/data/train-00000-of-00001.tfrecord", b"")
+    bucket.put(f"{folder}/data/eval-00000-of-00001.tfrecord", b"")
+    return bucket.put(f"{folder}/search.yaml", yaml.safe_dump(search_space(**changes)))

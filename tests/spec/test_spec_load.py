@@ -77,12 +77,13 @@ def test_duplicate_keys_are_reported_with_the_other_problems(tmp_path: Path) -> 
     )
 
 
-def test_gs_path_needs_a_reader() -> None:
+def test_other_uri_schemes_need_a_reader() -> None:
+    # gs:// is read through odsweep.storage (tests/spec/test_spec_gcs.py).
     with pytest.raises(InputError, match=exact_line(
-        "gs://b/search.yaml: reading gs:// files needs a reader; pass read_text or copy the "
+        "s3://b/search.yaml: reading s3:// files needs a reader; pass read_text or copy the "
         "file locally"
     )):  # fmt: skip
-        load_spec("gs://b/search.yaml")
+        load_spec("s3://b/search.yaml")
 
 
 def test_reader_errors_become_input_errors() -> None:

@@ -13,6 +13,7 @@ from google.protobuf import text_format
 from object_detection.protos import pipeline_pb2, string_int_label_map_pb2
 from object_detection.protos.pipeline_pb2 import TrainEvalPipelineConfig
 
+from odsweep import storage
 from odsweep.errors import InputError
 
 _EXTENSION_RE = re.compile(r'Extension "([^"]+)" not registered\..*', re.DOTALL)
@@ -39,6 +40,9 @@ def _parse_reason(error: Exception) -> str:
 
 def _read_text(path: str | os.PathLike[str], what: str) -> str:
     name = os.fspath(path)
+    if storage.is_remote(name):
+        # Errors name the gs:// URI first, as the local ones name the path.
+        return storage.read_text(name)
     try:
         return Path(name).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -81,7 +85,7 @@ def load_pipeline_config(path: str | os.PathLike[str]) -> TrainEvalPipelineConfi
     """Read and parse a pipeline.config file.
 
     Args:
-        path: Local path of the file.
+        path: Local path or ``gs://`` URI of the file.
 
     Returns:
         The parsed config.
@@ -140,7 +144,7 @@ def label_map_num_classes(path: str | os.PathLike[str]) -> int:
     """The largest class id in a ``label_map.pbtxt`` (what ``num_classes`` must cover).
 
     Args:
-        path: Local path of a text ``StringIntLabelMap``.
+        path: Local path or ``gs://`` URI of a text ``StringIntLabelMap``.
 
     Returns:
         The maximum ``item.id``.

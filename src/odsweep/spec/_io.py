@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.spec._kube import ClusterSpec
 from odsweep.spec._model import SearchSpec
@@ -50,6 +51,11 @@ def _read_local(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
+def _read_remote(path: str) -> str:
+    # storage raises InputError naming the gs:// URI (missing object/bucket, permission).
+    return storage.read_text(path)
+
+
 def load_yaml(text: str, *, source: str) -> tuple[object, list[str]]:
     """The document in ``text`` and messages for its duplicate keys.
 
@@ -78,14 +84,16 @@ def load_spec(path: str, *, read_text: Callable[[str], str] | None = None) -> Se
     against its ``gs://`` folder).
 
     Args:
-        path: Local path, or a URI that ``read_text`` can read.
-        read_text: Returns a file's text; defaults to reading a local UTF-8 file.
-            Inject a reader for ``gs://``.
+        path: Local path or ``gs://`` URI (read through :mod:`odsweep.storage`).
+        read_text: Returns a file's text; defaults to a local UTF-8 file, or the
+            object for ``gs://``. Inject a reader for other sources.
 
     Raises:
         InputError: The file is missing or unreadable, is not YAML, or is not a valid
             search space (every problem listed, one per line).
     """
+    if read_text is None and storage.is_remote(path):
+        read_text = _read_remote
     if read_text is None:
         if is_uri(path):
             raise InputError(

@@ -41,6 +41,9 @@ def build_trial_config(opts: TrialOptions) -> Any:
 def preflight(config: Any) -> None:
     """Refuse what would fail after minutes of training.
 
+    Data, label map and checkpoint paths are checked through :mod:`odsweep.storage`,
+    ``gs://`` ones included (TensorFlow reads them later, from the same paths).
+
     Raises:
         InputError: with one line per problem.
     """
@@ -55,13 +58,13 @@ def preflight(config: Any) -> None:
                     f"{key}.tf_record_input_reader.input_path: placeholder {pattern!r}; "
                     "give the data with --train-input/--eval-input (or the spec's paths)"
                 )
-            elif not storage.is_remote(pattern) and not storage.glob(pattern):
+            elif not storage.glob(pattern):
                 problems.append(
                     f"{key}.tf_record_input_reader.input_path: no file matches {pattern!r}; "
                     "check the path or generate the demo data (odsweep demo-data)"
                 )
         label_map = reader.label_map_path
-        if label_map and not storage.is_remote(label_map) and not storage.exists(label_map):
+        if label_map and not storage.exists(label_map):
             problems.append(f"{key}.label_map_path: file not found, got {label_map!r}")
     if not problems and config.train_input_reader.label_map_path:
         label_classes = odconfig.label_map_num_classes(config.train_input_reader.label_map_path)
@@ -88,8 +91,8 @@ def preflight(config: Any) -> None:
 def _checkpoint_exists(prefix: str) -> bool:
     if "PATH_TO_BE_CONFIGURED" in prefix:
         return False
-    if storage.is_remote(prefix):
-        return True  # TensorFlow checks gs:// itself when it restores
+    # gs:// too: TensorFlow reads the checkpoint itself, but finding out it is missing
+    # after the model is built costs minutes; the storage module answers in a request.
     return storage.exists(prefix + ".index") or storage.exists(storage.join(prefix, "checkpoint"))
 
 
