@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from pathlib import Path
 
 from odsweep import storage
-from odsweep.errors import InputError
 from odsweep.report._model import FILES_DIR, HTML_FILE, MARKDOWN_FILE, Report
 
 _IMAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -23,45 +19,28 @@ def write_report(report: Report, out_dir: str) -> tuple[str, str]:
 
     Args:
         report: What ``build_report`` returned.
-        out_dir: A local folder; created if missing.
+        out_dir: A local folder (created if missing) or a ``gs://`` folder.
 
     Returns:
         The paths of ``report.md`` and ``report.html``.
 
     Raises:
-        InputError: ``out_dir`` is an object-store URI (only local folders for now).
+        InputError: ``gs://``: missing bucket or no permission (names the URI).
+        StorageError: ``gs://``: the store kept failing.
         ValueError: an image name would not be a plain file name.
     """
-    if storage.is_remote(out_dir):
-        raise InputError(f"report: output folder must be local, got {out_dir!r}")
     bad = sorted(name for name in report.images if not _IMAGE_NAME.fullmatch(name))
     if bad:
         raise ValueError(f"report.images: names must be plain file names, got {bad}")
     files_dir = storage.join(out_dir, FILES_DIR)
     for name in sorted(report.images):
-        _write_bytes_atomic(storage.join(files_dir, f"{name}.png"), report.images[name])
+        storage.write_bytes_atomic(storage.join(files_dir, f"{name}.png"), report.images[name])
     md_path = storage.join(out_dir, MARKDOWN_FILE)
     html_path = storage.join(out_dir, HTML_FILE)
     storage.write_text_atomic(md_path, report.markdown)
     storage.write_text_atomic(html_path, report.html)
     keep = {f"{name}.png" for name in report.images}
-    for path in Path(files_dir).glob("*.png"):
-        if path.name not in keep:
-            path.unlink(missing_ok=True)
+    for name in storage.list_dir(files_dir):
+        if name.endswith(".png") and name not in keep:
+            storage.remove(storage.join(files_dir, name))
     return md_path, html_path
-
-
-def _write_bytes_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` through a temporary file and a rename (binary ``write_text_atomic``)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
