@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import optuna
 from optuna.trial import TrialState
@@ -24,9 +24,9 @@ from odsweep.backends.optuna import _study as studies
 from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_trial
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
-from odsweep.errors import EXIT_SIGTERM
+from odsweep.errors import EXIT_SIGTERM, OdsweepError
 from odsweep.spec import SearchSpec
-from odsweep.trial.result import TrialResult, TrialStatus, read_result, write_result
+from odsweep.trial.result import RESULT_FILE, TrialResult, TrialStatus, read_result, write_result
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,10 @@ class LocalEngine:
         spec_path: The YAML the trials load (``odsweep trial --spec``).
         output_dir: Trials go to ``<output_dir>/trials/<name>/``.
         storage_url: The Optuna study's SQLAlchemy URL.
+        log_dir: A local folder for the trials' ``stdout.log``/``stderr.log`` while they
+            run (``<log_dir>/<name>/``); needed when ``output_dir`` is ``gs://``, where
+            the logs are uploaded into the trial's folder once it ends. Default: the
+            trial folders themselves.
         poll_seconds: How often running trials are looked at.
         argv_prefix: Replaces ``python`` in the trial command (tests use it).
     """
@@ -72,8 +76,12 @@ class LocalEngine:
         poll_seconds: float = 1.0,
         show_progress: bool = True,
         argv_prefix: list[str] | None = None,
+        log_dir: str | None = None,
     ) -> None:
+        if log_dir is None and storage.is_remote(output_dir):
+            raise ValueError(f"a local log_dir is needed for the remote output {output_dir}")
         self.spec = spec
+        self.log_dir = log_dir
         self.spec_path = spec_path
         self.trials_dir = storage.join(output_dir, TRIALS_DIR)
         self.poll_seconds = poll_seconds
@@ -152,6 +160,7 @@ class LocalEngine:
             seed=seed,
             env=env,
             argv_prefix=self.argv_prefix,
+            log_dir=None if self.log_dir is None else storage.join(self.log_dir, name),
         )
         self.running[trial.number] = proc
         logger.info("started %s: %s", name, _show(params))
@@ -219,6 +228,7 @@ class LocalEngine:
         wall = round(time.monotonic() - proc.started, 3)
         result = replace(result, extra={**result.extra, "wall_seconds": wall})
         write_result(proc.trial_dir, result)
+        _upload_logs(proc)
         if tell:
             self._tell(proc.number, result)
         self.progress.trial_done(result)
@@ -327,8 +337,23 @@ def _status_of(state: TrialState) -> TrialStatus:
     return TrialStatus.FAILED
 
 
+def _upload_logs(proc: TrialProcess) -> None:
+    """Copy a remote trial's logs from their local folder into its ``gs://`` folder."""
+    if not storage.is_remote(proc.trial_dir):
+        return
+    for log in proc.logs:
+        name = os.path.basename(str(log.name))
+        try:
+            with open(log.name, "rb") as fh:
+                storage.write_bytes_atomic(storage.join(proc.trial_dir, name), fh.read())
+        except (OSError, OdsweepError) as exc:  # the logs stay on this machine
+            logger.warning(
+                "could not upload %s of %s: %s (kept at %s)", name, proc.name, exc, log.name
+            )
+
+
 def _try_read(trial_dir: str) -> TrialResult | None:
-    if not Path(trial_dir, "result.json").exists():
+    if not storage.exists(storage.join(trial_dir, RESULT_FILE)):
         return None
     try:
         return read_result(trial_dir)
