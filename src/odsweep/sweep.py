@@ -4,6 +4,10 @@ The output directory holds ``spec.yaml`` (the search as run, which every trial
 loads), ``trials/<name>/``, ``study.db`` (unless ``--storage`` says otherwise),
 ``best.json``, ``report.md``/``report.html`` and the export (``model/<version>/``
 unless the spec's ``export.outputDirectory`` says otherwise).
+
+The output may be ``gs://bucket/path``. The study cannot live there (SQLite needs a
+file system with locks), so it goes to :func:`local_state_dir`, with the running
+trials' logs; ``--storage`` (e.g. PostgreSQL) puts it elsewhere.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -22,7 +25,7 @@ from odsweep.errors import InputError, OdsweepError
 from odsweep.report import build_report, write_report
 from odsweep.selection import Best, best_record, read_best, select_best, write_best
 from odsweep.spec import Distribution, ParameterType, SearchSpec, load_spec, spec_to_dict
-from odsweep.trial.result import TrialResult, read_result
+from odsweep.trial.result import RESULT_FILE, TrialResult, read_result
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +45,49 @@ class SweepResult:
     export_path: str | None
     report_html: str
     message: str
+    study: str = ""
 
 
 def default_output(spec: SearchSpec) -> str:
     return os.path.join("runs", spec.name)
 
 
+def local_state_dir(output_dir: str) -> str:
+    """Where a sweep's study and running trials' logs live on this machine.
+
+    A local output holds them itself. For ``gs://bucket/path`` it is
+    ``./runs/gs/bucket/path``: one folder per output, so two sweeps never share a
+    study; beside the local runs, where a user sees it (a cache dir would hide the
+    state a resume depends on); and kept across reboots (a temp dir is not: a lost
+    study would start over and re-run trials into the bucket's trial folders).
+    Resuming means running the same command from the same directory, or passing
+    the study with ``--storage``.
+    """
+    if not storage.is_remote(output_dir):
+        return output_dir
+    return os.path.join("runs", "gs", *output_dir[len("gs://") :].strip("/").split("/"))
+
+
 def default_storage(output_dir: str) -> str:
-    return "sqlite:///" + os.path.abspath(os.path.join(output_dir, STUDY_FILE))
+    """The default Optuna storage: a SQLite file in :func:`local_state_dir`."""
+    return "sqlite:///" + os.path.abspath(os.path.join(local_state_dir(output_dir), STUDY_FILE))
+
+
+def _check_study_not_lost(output_dir: str, url: str) -> None:
+    """Refuse to start a new default study over trials an earlier study ran.
+
+    The new study would name its trials as the old one did and wipe their folders.
+    """
+    db = url[len("sqlite:///") :]
+    if os.path.exists(db):
+        return
+    trials = storage.list_dir(storage.join(output_dir, TRIALS_DIR))
+    if trials:
+        raise InputError(
+            f"--storage: {output_dir} already holds {len(trials)} trial(s) but there is no "
+            f"study at {db}; run from the directory the sweep was started in, give its study "
+            "with --storage, or choose a new --output"
+        )
 
 
 def snapshot_spec(spec: SearchSpec, output_dir: str) -> str:
@@ -77,14 +115,16 @@ def param_scales(spec: SearchSpec) -> dict[str, str]:
 
 def trial_results(output_dir: str) -> list[TrialResult]:
     """Every trial's result.json under ``<output>/trials``, in trial-number order."""
-    root = Path(output_dir, TRIALS_DIR)
-    dirs = [d for d in root.iterdir() if (d / "result.json").exists()] if root.is_dir() else []
+    root = storage.join(output_dir, TRIALS_DIR)
+    names = [
+        n for n in storage.list_dir(root) if storage.exists(storage.join(root, n, RESULT_FILE))
+    ]
 
-    def number(d: Path) -> tuple[int, str]:
-        tail = d.name.rsplit("-", 1)[-1]
-        return (int(tail) if tail.isdigit() else 1 << 30, d.name)
+    def number(name: str) -> tuple[int, str]:
+        tail = name.rsplit("-", 1)[-1]
+        return (int(tail) if tail.isdigit() else 1 << 30, name)
 
-    return [read_result(str(d)) for d in sorted(dirs, key=number)]
+    return [read_result(storage.join(root, n)) for n in sorted(names, key=number)]
 
 
 def run_sweep(
@@ -109,18 +149,24 @@ def run_sweep(
     spec = load_spec(spec_path)
     check_spec(spec)
     output_dir = output_dir or default_output(spec)
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
-    snapshot = snapshot_spec(spec, output_dir)
+    state_dir = os.path.abspath(local_state_dir(output_dir))
     url = storage_url or default_storage(output_dir)
-    logger.info("sweep %s: output %s, study %s", spec.name, output_dir, url)
+    if storage_url is None:
+        _check_study_not_lost(output_dir, url)
+    storage.makedirs(output_dir)
+    os.makedirs(state_dir, exist_ok=True)
+    snapshot = snapshot_spec(spec, output_dir)
+    logger.info("sweep %s: output %s", spec.name, output_dir)
+    logger.info("study: %s (resume: the same command again, from %s)", url, os.getcwd())
     engine = LocalEngine(
         spec,
-        spec_path=os.path.abspath(snapshot),
+        spec_path=snapshot if storage.is_remote(snapshot) else os.path.abspath(snapshot),
         output_dir=output_dir,
         storage_url=url,
         show_progress=show_progress,
         argv_prefix=list(argv_prefix) if argv_prefix else None,
         poll_seconds=poll_seconds,
+        log_dir=storage.join(state_dir, TRIALS_DIR) if storage.is_remote(output_dir) else None,
     )
     outcome = engine.run()
     results = list(outcome.results)
@@ -132,7 +178,7 @@ def run_sweep(
     best = _export_winner(spec, output_dir, winner)
     export_path = str(best.export.get("path")) if best.export else None
     html = write_sweep_report(spec, output_dir, results, best, export_path, notes=[outcome.message])
-    return SweepResult(output_dir, best, export_path, html, outcome.message)
+    return SweepResult(output_dir, best, export_path, html, outcome.message, study=url)
 
 
 def _export_winner(spec: SearchSpec, output_dir: str, winner: TrialResult) -> Best:
@@ -149,7 +195,7 @@ def _export_winner(spec: SearchSpec, output_dir: str, winner: TrialResult) -> Be
         and previous.trial == best.trial
         and previous.step == best.step
         and previous.export
-        and Path(str(previous.export.get("path")), "saved_model.pb").exists()
+        and storage.exists(storage.join(str(previous.export.get("path")), "saved_model.pb"))
     ):
         logger.info("the winner %s is already exported at %s", best.trial, previous.export["path"])
         return previous

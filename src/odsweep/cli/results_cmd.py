@@ -27,17 +27,22 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("dashboard", help="optuna-dashboard for a sweep's study on 127.0.0.1")
     p.add_argument("output", metavar="OUTPUT_DIR")
-    p.add_argument("--storage", help="the study's URL if not <OUTPUT_DIR>/study.db")
+    p.add_argument(
+        "--storage",
+        help="the study's URL if not the default (<OUTPUT_DIR>/study.db; for a gs:// output, "
+        "./runs/gs/<bucket>/<path>/study.db)",
+    )
     p.add_argument("--port", type=int, default=8080)
     p.set_defaults(handler=dashboard)
 
 
 def _spec(output: str) -> Any:
+    from odsweep import storage
     from odsweep.spec import load_spec
     from odsweep.sweep import SPEC_SNAPSHOT
 
-    path = os.path.join(output, SPEC_SNAPSHOT)
-    if not os.path.exists(path):
+    path = storage.join(output, SPEC_SNAPSHOT)
+    if not storage.exists(path):
         raise InputError(f"OUTPUT_DIR: {output!r} has no {SPEC_SNAPSHOT}; give a sweep's output")
     return load_spec(path)
 
@@ -74,7 +79,7 @@ def export(args: argparse.Namespace) -> int:
         spec, winner = _winner(args.output)
         trial = winner.trial
     trial_dir = storage.join(args.output, TRIALS_DIR, trial)
-    if not os.path.isdir(trial_dir):
+    if not storage.is_dir(trial_dir):
         raise InputError(f"--trial: no trial {trial!r} in {args.output!r}")
     input_type = args.input_type or spec.export.input_type.value
     exported = export_trial(

@@ -23,14 +23,16 @@ def register(sub: Any) -> None:
     p.add_argument("--output", help="output directory (default: runs/<metadata.name>)")
     p.add_argument(
         "--storage",
-        help="Optuna storage URL (default: sqlite:///<output>/study.db; a PostgreSQL URL "
-        "shares one study between machines)",
+        help="Optuna storage URL (default: sqlite:///<output>/study.db, or for a gs:// output "
+        "a local ./runs/gs/<bucket>/<path>/study.db; a PostgreSQL URL shares one study "
+        "between machines)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from odsweep import storage
     from odsweep.sweep import run_sweep
 
     result = run_sweep(
@@ -47,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"best trial: {best.trial}  {best.metric} = {best.value:.4f} at step {best.step}")
     print(f"  params: {params}")
     print(f"exported (TF Serving layout): {result.export_path}")
-    print(f"report:      open {os.path.abspath(result.report_html)}")
+    html = result.report_html
+    print(f"report:      {html if storage.is_remote(html) else 'open ' + os.path.abspath(html)}")
+    print(f"study:       {result.study}")
     print(f"dashboard:   odsweep dashboard {out}")
-    print(f"tensorboard: tensorboard --logdir {os.path.join(out, 'trials')}")
+    print(f"tensorboard: tensorboard --logdir {storage.join(out, 'trials')}")
     return EXIT_OK
