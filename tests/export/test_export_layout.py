@@ -56,19 +56,19 @@ def _fake_tf(tf: Any, gfile: _Gfile) -> Any:
     return SimpleNamespace(io=SimpleNamespace(gfile=gfile), errors=tf.errors)
 
 
-def test_versions_start_at_one_and_ignore_non_numeric(tf: Any, tmp_path: Path) -> None:
-    assert next_version(tf, str(tmp_path / "missing")) == 1
-    assert next_version(tf, str(tmp_path)) == 1
+def test_versions_start_at_one_and_ignore_non_numeric(tmp_path: Path) -> None:
+    assert next_version(str(tmp_path / "missing")) == 1
+    assert next_version(str(tmp_path)) == 1
     for name in (".staging-x", "foo", "v3", "12b"):
         (tmp_path / name).mkdir()
-    assert existing_versions(tf, str(tmp_path)) == []
-    assert next_version(tf, str(tmp_path)) == 1
+    assert existing_versions(str(tmp_path)) == []
+    assert next_version(str(tmp_path)) == 1
     (tmp_path / "1").mkdir()
-    assert next_version(tf, str(tmp_path)) == 2
+    assert next_version(str(tmp_path)) == 2
     (tmp_path / "7").mkdir()
     (tmp_path / "9").write_text("a file with a numeric name blocks that version too")
-    assert existing_versions(tf, str(tmp_path)) == [1, 7, 9]
-    assert next_version(tf, str(tmp_path)) == 10
+    assert existing_versions(str(tmp_path)) == [1, 7, 9]
+    assert next_version(str(tmp_path)) == 10
 
 
 @pytest.mark.parametrize("rename", [True, False], ids=["rename", "copy"])
