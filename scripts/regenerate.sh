@@ -38,6 +38,17 @@ done
 echo "katib_experiments/: $(ls katib_experiments/*.yaml | wc -l) Experiment(s) rendered"
 
 # ---------------------------------------------------------------------------------------
-# KFP pipeline (to come): compile pipelines/odsweep_pipeline.yaml and components/*.yaml
-# here, so one command regenerates every committed generated file.
+# KFP pipeline: pipelines/odsweep_pipeline.yaml (upload it in the KFP UI) and one reusable
+# component spec per step in components/. Default cluster settings and the placeholder
+# image; `odsweep pipeline compile --image ...` builds a package for a real registry.
+# tests/pipeline/test_golden.py compiles afresh and compares.
 # ---------------------------------------------------------------------------------------
+kfp_tmp=$(mktemp -d)
+odsweep pipeline compile --output "$kfp_tmp/odsweep_pipeline.yaml" --components-dir "$kfp_tmp/components"
+# Replace only after a whole compile; drop the specs of removed steps.
+mkdir -p pipelines components
+rm -f components/*.yaml
+mv "$kfp_tmp/odsweep_pipeline.yaml" pipelines/
+mv "$kfp_tmp"/components/*.yaml components/
+rm -rf "$kfp_tmp"
+echo "pipelines/odsweep_pipeline.yaml and components/: $(ls components/*.yaml | wc -l) component(s)"

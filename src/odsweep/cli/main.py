@@ -8,12 +8,20 @@ import sys
 from collections.abc import Sequence
 
 from odsweep import __version__
-from odsweep.cli import data_cmd, katib_cmd, results_cmd, run_cmd, trial_cmd, validate_cmd
+from odsweep.cli import (
+    data_cmd,
+    katib_cmd,
+    pipeline_cmd,
+    results_cmd,
+    run_cmd,
+    trial_cmd,
+    validate_cmd,
+)
 from odsweep.errors import EXIT_BAD_INPUT, OdsweepError
 
 logger = logging.getLogger("odsweep")
 
-COMMANDS = (validate_cmd, run_cmd, trial_cmd, results_cmd, data_cmd, katib_cmd)
+COMMANDS = (validate_cmd, run_cmd, trial_cmd, results_cmd, data_cmd, katib_cmd, pipeline_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

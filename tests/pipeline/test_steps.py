@@ -1,0 +1,223 @@
+"""The steps' own logic without KFP and without training (synthetic trials)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from odsweep.configs import base_config_path
+from odsweep.errors import InputError
+from odsweep.pipeline import _steps
+from odsweep.pipeline._report_step import copy_tree, report
+from odsweep.selection import best_record, read_best, write_best
+from odsweep.sweep import SPEC_SNAPSHOT, snapshot_spec
+from odsweep.trial.result import write_result
+from tests.report.report_fixtures import trial
+
+LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """Files validation looks at (TFRecords are only globbed, not read)."""
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "train-0.tfrecord").write_bytes(b"")
+    (root / "eval-0.tfrecord").write_bytes(b"")
+    (root / "label_map.pbtxt").write_text(
+        "".join(f'item {{ id: {i} name: "c{i}" }}\n' for i in (1, 2, 3))
+    )
+    return root
+
+
+def search_space(data: Path, **spec: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "apiVersion": "odsweep/v1alpha1",
+        "kind": "SearchSpace",
+        "metadata": {"name": "steps"},
+        "spec": {
+            "pipelineConfigPath": str(base_config_path()),
+            "trainInputPath": str(data / "train-*.tfrecord"),
+            "evalInputPath": str(data / "eval-*.tfrecord"),
+            "labelMapPath": str(data / "label_map.pbtxt"),
+            "numTrainSteps": 300,
+            "checkpointEveryNSteps": 100,
+            "overrides": {f"{LR}.warmup_steps": 5},
+            "objective": {"type": "max", "objectiveMetricName": "DetectionBoxes_Precision/mAP"},
+            "algorithm": {"algorithmName": "random"},
+            "maxTrialCount": 4,
+            "parameters": [
+                {
+                    "name": "learning_rate",
+                    "configPath": f"{LR}.learning_rate_base",
+                    "parameterType": "double",
+                    "feasibleSpace": {"min": 0.02, "max": 0.2, "distribution": "logUniform"},
+                },
+                {
+                    "name": "batch_size",
+                    "configPath": "train_config.batch_size",
+                    "parameterType": "discrete",
+                    "feasibleSpace": {"list": [4, 8]},
+                },
+            ],
+        },
+    }
+    doc["spec"].update(spec)
+    return doc
+
+
+def test_validate_applies_parameters_and_snapshots_the_spec(data: Path, tmp_path: Path) -> None:
+    model_dir = tmp_path / "sweep"
+    done = _steps.validate(
+        yaml.safe_dump(search_space(data)),
+        model_dir=str(model_dir),
+        eval_dir="",
+        backend="optuna",
+        num_train_steps=200,
+        max_trial_count=2,
+    )
+    assert done == _steps.Validated(str(model_dir / SPEC_SNAPSHOT), str(model_dir / "eval"))
+    snapshot = yaml.safe_load((model_dir / SPEC_SNAPSHOT).read_text())["spec"]
+    assert snapshot["numTrainSteps"] == 200 and snapshot["maxTrialCount"] == 2
+    assert _steps.load(done.spec_path).num_train_steps == 200
+
+
+def test_validate_runs_every_check_before_any_compute(data: Path, tmp_path: Path) -> None:
+    doc = search_space(data, labelMapPath=str(data / "missing.pbtxt"))
+    with pytest.raises(InputError, match=r"missing\.pbtxt"):
+        _steps.validate(
+            yaml.safe_dump(doc), model_dir=str(tmp_path / "s"), eval_dir="", backend="optuna"
+        )
+    assert not (tmp_path / "s").exists()
+
+
+def test_validate_for_katib_adds_katibs_checks(data: Path, tmp_path: Path) -> None:
+    doc = search_space(data, cluster={"image": "registry.example/odsweep:0.1"})
+    with pytest.raises(InputError) as info:
+        _steps.validate(
+            yaml.safe_dump(doc), model_dir=str(tmp_path / "s"), eval_dir="", backend="katib"
+        )
+    # A trial pod cannot see this machine's disk; named as the pipeline parameter.
+    assert any(
+        line.startswith("model_dir: a local path is lost with each trial's pod")
+        for line in info.value.messages
+    ), info.value.messages
+
+
+def test_katib_search_is_not_available_in_this_build(data: Path, tmp_path: Path) -> None:
+    model_dir = tmp_path / "s"
+    done = _steps.validate(
+        yaml.safe_dump(search_space(data)), model_dir=str(model_dir), eval_dir="", backend="optuna"
+    )
+    with pytest.raises(
+        _steps.KatibUnavailable, match=r"^katib backend not available in this build"
+    ):
+        _steps.search(done.spec_path, backend="katib", model_dir=str(model_dir))
+
+
+def test_katib_ui_url() -> None:
+    assert (
+        _steps.katib_ui_url("https://kf.example.com/", "team-a", "ssd")
+        == "https://kf.example.com/katib/experiment/ssd?ns=team-a"
+    )
+    assert _steps.katib_ui_url("", None, "ssd") == "/katib/experiment/ssd"
+
+
+def test_secret_credentials_become_a_private_key_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.delenv(_steps.CREDENTIALS_JSON_ENV, raising=False)
+    assert _steps.use_secret_credentials() is None
+    monkeypatch.setenv(_steps.CREDENTIALS_JSON_ENV, '{"type": "service_account"}')
+    path = _steps.use_secret_credentials()
+    assert path is not None and os.environ["GOOGLE_APPLICATION_CREDENTIALS"] == path
+    assert Path(path).read_text() == '{"type": "service_account"}'
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    os.unlink(path)
+    # An explicit key file wins over the Secret.
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json")
+    assert _steps.use_secret_credentials() == "/var/secrets/google/key.json"
+
+
+@pytest.fixture
+def finished_sweep(data: Path, tmp_path: Path) -> tuple[str, Path]:
+    """A sweep's model_dir as the search step leaves it: snapshot, trials, best.json."""
+    from odsweep.pipeline._params import resolve_spec
+
+    model_dir = tmp_path / "sweep"
+    spec = resolve_spec(yaml.safe_dump(search_space(data)))
+    spec_path = snapshot_spec(spec, str(model_dir))
+    trials = [
+        trial("steps-1", [0.1, 0.2], params={"learning_rate": 0.03, "batch_size": 4}, every=100),
+        trial(
+            "steps-2", [0.15, 0.35, 0.3], params={"learning_rate": 0.1, "batch_size": 8}, every=100
+        ),
+    ]
+    for result in trials:
+        write_result(str(model_dir / "trials" / result.trial), result)
+    events = model_dir / "trials" / "steps-2" / "eval" / "eval_input"
+    events.mkdir(parents=True)
+    (events / "events.out.tfevents.1.host").write_bytes(b"\x00event")
+    best = best_record(trials[1])
+    write_best(str(model_dir), best)
+    return spec_path, model_dir
+
+
+def test_report_writes_eval_dir_and_kfp_texts(
+    finished_sweep: tuple[str, Path], tmp_path: Path
+) -> None:
+    spec_path, model_dir = finished_sweep
+    eval_dir = tmp_path / "eval_dir"
+    done = report(
+        spec_path,
+        model_dir=str(model_dir),
+        eval_dir=str(eval_dir),
+        backend="katib",
+        experiment_url="https://kf.example.com/katib/experiment/steps?ns=team-a",
+        model_path="gs://bucket/models/ssd/1",
+    )
+    assert done.eval_dir == str(eval_dir)
+    files = sorted(str(p.relative_to(eval_dir)) for p in eval_dir.rglob("*") if p.is_file())
+    assert "best.json" in files and "report.md" in files and "report.html" in files
+    assert "eval_input/events.out.tfevents.1.host" in files
+    assert any(f.startswith("report_files/") and f.endswith(".png") for f in files)
+    assert json.loads((eval_dir / "best.json").read_text())["trial"] == "steps-2"
+    # The Markdown artifact has no links to report_files/ (the KFP UI cannot reach them).
+    assert "report_files/" not in done.markdown and "see the HTML report" in done.markdown
+    assert "steps-2" in done.markdown and "learning_rate" in done.markdown
+    assert "[Katib UI](<https://kf.example.com/katib/experiment/steps?ns=team-a>)" in done.markdown
+    assert "gs://bucket/models/ssd/1" in done.markdown
+    assert "data:image/png;base64," in done.html and "steps-2" in done.html
+
+
+def test_search_keeps_the_export_of_the_same_winner(finished_sweep: tuple[str, Path]) -> None:
+    _, model_dir = finished_sweep
+    best = read_best(str(model_dir))
+    exported = {"path": "/m/1", "base": "/m", "version": 1, "input_type": "image_tensor"}
+    write_best(str(model_dir), best.__class__(**{**best.__dict__, "export": exported}))
+    assert _steps._keep_export(best, str(model_dir)).export == exported
+    other = best.__class__(**{**best.__dict__, "step": best.step + 1})
+    assert _steps._keep_export(other, str(model_dir)).export == {}
+
+
+def test_export_refuses_a_best_json_of_another_run(finished_sweep: tuple[str, Path]) -> None:
+    spec_path, model_dir = finished_sweep
+    with pytest.raises(InputError, match="names 'steps-2', got 'steps-1'"):
+        _steps.export(spec_path, model_dir=str(model_dir), best_trial="steps-1")
+
+
+def test_copy_tree_merges(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    (src / "a" / "b").mkdir(parents=True)
+    (src / "top.txt").write_text("1")
+    (src / "a" / "b" / "deep.txt").write_text("2")
+    (dst / "a").mkdir(parents=True)
+    (dst / "a" / "keep.txt").write_text("3")
+    assert copy_tree(str(src), str(dst)) == 2
+    assert (dst / "a" / "b" / "deep.txt").read_text() == "2"
+    assert (dst / "a" / "keep.txt").read_text() == "3"
