@@ -13,7 +13,7 @@ import yaml
 
 from odsweep.configs import base_config_path
 from odsweep.errors import InputError
-from odsweep.pipeline import _steps
+from odsweep.pipeline import _credentials, _katib_step, _steps
 from odsweep.pipeline._report_step import copy_tree, report
 from odsweep.selection import best_record, read_best, write_best
 from odsweep.sweep import SPEC_SNAPSHOT, snapshot_spec
@@ -116,32 +116,32 @@ def test_katib_search_is_not_available_in_this_build(data: Path, tmp_path: Path)
         yaml.safe_dump(search_space(data)), model_dir=str(model_dir), eval_dir="", backend="optuna"
     )
     with pytest.raises(
-        _steps.KatibUnavailable, match=r"^katib backend not available in this build"
+        _katib_step.KatibUnavailable, match=r"^katib backend not available in this build"
     ):
         _steps.search(done.spec_path, backend="katib", model_dir=str(model_dir))
 
 
 def test_katib_ui_url() -> None:
     assert (
-        _steps.katib_ui_url("https://kf.example.com/", "team-a", "ssd")
+        _katib_step.katib_ui_url("https://kf.example.com/", "team-a", "ssd")
         == "https://kf.example.com/katib/experiment/ssd?ns=team-a"
     )
-    assert _steps.katib_ui_url("", None, "ssd") == "/katib/experiment/ssd"
+    assert _katib_step.katib_ui_url("", None, "ssd") == "/katib/experiment/ssd"
 
 
 def test_secret_credentials_become_a_private_key_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    monkeypatch.delenv(_steps.CREDENTIALS_JSON_ENV, raising=False)
-    assert _steps.use_secret_credentials() is None
-    monkeypatch.setenv(_steps.CREDENTIALS_JSON_ENV, '{"type": "service_account"}')
-    path = _steps.use_secret_credentials()
+    monkeypatch.delenv(_credentials.CREDENTIALS_JSON_ENV, raising=False)
+    assert _credentials.use_secret_credentials() is None
+    monkeypatch.setenv(_credentials.CREDENTIALS_JSON_ENV, '{"type": "service_account"}')
+    path = _credentials.use_secret_credentials()
     assert path is not None and os.environ["GOOGLE_APPLICATION_CREDENTIALS"] == path
     assert Path(path).read_text() == '{"type": "service_account"}'
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     os.unlink(path)
     # An explicit key file wins over the Secret.
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json")
-    assert _steps.use_secret_credentials() == "/var/secrets/google/key.json"
+    assert _credentials.use_secret_credentials() == "/var/secrets/google/key.json"
 
 
 @pytest.fixture
@@ -221,3 +221,19 @@ def test_copy_tree_merges(tmp_path: Path) -> None:
     assert copy_tree(str(src), str(dst)) == 2
     assert (dst / "a" / "b" / "deep.txt").read_text() == "2"
     assert (dst / "a" / "keep.txt").read_text() == "3"
+
+
+def test_optuna_on_a_bucket_refuses_trials_of_an_earlier_run(
+    finished_sweep: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec_path, _ = finished_sweep
+    listed: list[str] = []
+
+    def list_dir(path: str) -> list[str]:
+        listed.append(path)
+        return ["steps-1", "steps-2"]
+
+    monkeypatch.setattr(_steps.storage, "list_dir", list_dir)
+    with pytest.raises(InputError, match=r"^model_dir: gs://b/sweep already holds 2 trial\(s\)"):
+        _steps._search_optuna(_steps.load(spec_path), spec_path, "gs://b/sweep", 1.0)
+    assert listed == ["gs://b/sweep/trials"]

@@ -27,8 +27,12 @@ from odsweep.pipeline._components import (
     validate_search_space,
     verify_model,
 )
+from odsweep.pipeline._credentials import (
+    CREDENTIALS_JSON_ENV,
+    CREDENTIALS_KEY,
+    CREDENTIALS_SECRET,
+)
 from odsweep.pipeline._params import DEFAULT_BACKEND, UNSET_COUNT, UNSET_OPTIONAL, UNSET_STR
-from odsweep.pipeline._steps import CREDENTIALS_JSON_ENV, CREDENTIALS_KEY, CREDENTIALS_SECRET
 from odsweep.spec import Toleration
 
 PIPELINE_NAME = "odsweep"

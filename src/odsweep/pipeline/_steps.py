@@ -10,19 +10,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, NoReturn
+from typing import Any
 
 from odsweep import __version__, storage
-from odsweep.errors import InputError, OdsweepError
+from odsweep.errors import InputError
+from odsweep.pipeline import _katib_step
+from odsweep.pipeline._credentials import use_secret_credentials
 from odsweep.pipeline._params import resolve_dirs, resolve_spec
 from odsweep.selection import Best, best_record, read_best, select_best, write_best
 from odsweep.spec import SearchSpec, load_spec
 from odsweep.sweep import (
-    SPEC_SNAPSHOT,
     TRIALS_DIR,
     SearchFailed,
     default_storage,
@@ -35,19 +35,6 @@ from odsweep.sweep import (
 logger = logging.getLogger(__name__)
 
 BACKEND_KATIB = "katib"
-CREDENTIALS_SECRET = "odsweep-gcp-credentials"
-"""The Secret the steps read storage credentials from (optional: absent means the pod's
-service account reaches GCS itself, e.g. Workload Identity)."""
-CREDENTIALS_KEY = "key.json"
-"""The key of the service-account JSON in that Secret: the same Secret and key the Katib
-trial pods mount (``odsweep.backends.katib.CREDENTIALS_KEY``)."""
-CREDENTIALS_JSON_ENV = "ODSWEEP_GCP_KEY_JSON"
-"""The environment variable the Secret's key arrives in (kfp-kubernetes secret as env)."""
-_POD_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
-
-
-class KatibUnavailable(OdsweepError):
-    """The katib backend cannot launch Experiments in this build."""
 
 
 def start_step() -> None:
@@ -55,27 +42,6 @@ def start_step() -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     use_secret_credentials()
-
-
-def use_secret_credentials() -> str | None:
-    """Point ``GOOGLE_APPLICATION_CREDENTIALS`` at the key the Secret passed as env.
-
-    Google's libraries and TensorFlow's ``gs://`` read a key from a file, so the JSON is
-    written to a private (0600) file once. An explicit ``GOOGLE_APPLICATION_CREDENTIALS``
-    wins; without either, the default credentials of the pod apply.
-
-    Returns:
-        The key file in use, or None.
-    """
-    existing = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-    key = os.environ.get(CREDENTIALS_JSON_ENV, "")
-    if existing or not key.strip():
-        return existing
-    fd, path = tempfile.mkstemp(prefix="gcp-key-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(key)
-    os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = path
-    return path
 
 
 def load(spec_path: str) -> SearchSpec:
@@ -111,52 +77,8 @@ def validate(
 
     check_spec(spec)
     if backend == BACKEND_KATIB:
-        from odsweep.backends.katib import check_for_katib
-
-        try:
-            check_for_katib(spec, katib_options(spec, model_dir))
-        except InputError as exc:
-            # Its messages name `odsweep katib render` flags; here they are parameters.
-            raise InputError([_flag_to_parameter(m) for m in exc.messages]) from None
+        _katib_step.check(spec, model_dir)
     return Validated(snapshot_spec(spec, model_dir), eval_dir)
-
-
-def _flag_to_parameter(message: str) -> str:
-    """``--model-dir: ...`` -> ``model_dir: ...`` (the pipeline's parameter names)."""
-    match = re.match(r"--([a-z][a-z-]*)(?=[:\[ .])", message)
-    if not match:
-        return message
-    return match.group(1).replace("-", "_") + message[match.end() :]
-
-
-def katib_options(spec: SearchSpec, model_dir: str) -> Any:
-    """The Katib options of a pipeline run: trials read the snapshot, credentials as here."""
-    from odsweep.backends.katib import KatibOptions
-
-    return KatibOptions.from_spec(
-        spec,
-        model_dir=model_dir,
-        namespace=katib_namespace(spec),
-        spec_uri=storage.join(model_dir, SPEC_SNAPSHOT),
-        credentials_secret=CREDENTIALS_SECRET if os.environ.get(CREDENTIALS_JSON_ENV) else None,
-    )
-
-
-def katib_namespace(spec: SearchSpec) -> str | None:
-    """The spec's namespace, else the namespace this pod runs in (None off-cluster)."""
-    if spec.cluster is not None and spec.cluster.namespace:
-        return spec.cluster.namespace
-    try:
-        with open(_POD_NAMESPACE_FILE, encoding="utf-8") as fh:
-            return fh.read().strip() or None
-    except OSError:
-        return None
-
-
-def katib_ui_url(kubeflow_url: str, namespace: str | None, experiment: str) -> str:
-    """The Experiment's page in the Katib UI (relative to the host when none is given)."""
-    url = f"{kubeflow_url.rstrip('/')}/katib/experiment/{experiment}"
-    return f"{url}?ns={namespace}" if namespace else url
 
 
 # -- search -----------------------------------------------------------------------------
@@ -199,9 +121,9 @@ def search(
     succeeded: bool
     message: str
     if backend == BACKEND_KATIB:
-        namespace = katib_namespace(spec)
-        url = katib_ui_url(kubeflow_url, namespace, spec.name)
-        succeeded, message = launch_katib_experiment(spec, model_dir=model_dir)
+        namespace = _katib_step.katib_namespace(spec)
+        url = _katib_step.katib_ui_url(kubeflow_url, namespace, spec.name)
+        succeeded, message = _katib_step.launch_katib_experiment(spec, model_dir=model_dir)
     else:
         succeeded, message = _search_optuna(spec, spec_path, model_dir, poll_seconds)
     results = trial_results(model_dir)
@@ -223,8 +145,15 @@ def _search_optuna(
     from odsweep.backends.optuna import LocalEngine
 
     if storage.is_remote(model_dir):
-        # SQLite cannot live in a bucket: the study is this pod's, so a re-run starts a
-        # new study (finished trial folders are still overwritten by name).
+        # SQLite cannot live in a bucket, and the pod's disk goes with the pod: a new
+        # study would name its trials as an earlier run's and wipe their folders.
+        trials = storage.list_dir(storage.join(model_dir, TRIALS_DIR))
+        if trials:
+            raise InputError(
+                f"model_dir: {model_dir} already holds {len(trials)} trial(s) of an earlier "
+                "run, and backend=optuna keeps its study in the step's pod, which is gone; "
+                "give a new model_dir"
+            )
         study = "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="odsweep-study-"), "study.db")
     else:
         study = default_storage(model_dir)
@@ -238,20 +167,6 @@ def _search_optuna(
     )
     outcome = engine.run()
     return outcome.succeeded, outcome.message
-
-
-def launch_katib_experiment(spec: SearchSpec, *, model_dir: str) -> NoReturn:
-    """Create the Experiment and follow it to its end (not in this build).
-
-    Raises:
-        KatibUnavailable: Always: ``odsweep.backends.katib`` renders Experiments but
-            does not launch and follow them yet.
-    """
-    raise KatibUnavailable(
-        "katib backend not available in this build: odsweep.backends.katib renders the "
-        f"Experiment (odsweep katib render {model_dir}/{SPEC_SNAPSHOT}) but cannot launch "
-        "and follow it yet; run with backend=optuna, or kubectl apply the rendered Experiment"
-    )
 
 
 def _keep_export(best: Best, model_dir: str) -> Best:
