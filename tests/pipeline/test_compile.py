@@ -109,6 +109,11 @@ def test_storage_credentials_and_placement(default: tuple[Any, Any]) -> None:
         assert secret["secretName"] == "odsweep-gcp-credentials", name
         assert secret["optional"] is True, name  # absent Secret: the pod's own identity
         assert secret["keyToEnv"] == [{"envVar": "ODSWEEP_GCP_KEY_JSON", "secretKey": "key.json"}]
+    for name, executor in default[0]["deploymentSpec"]["executors"].items():
+        # The name too, so the Katib trial pods mount the same Secret.
+        assert executor["container"]["env"] == [
+            {"name": "ODSWEEP_CREDENTIALS_SECRET", "value": "odsweep-gcp-credentials"}
+        ], name
     gpu = [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]
     placed = {"exec-search-2", "exec-export-best-model"}
     for name, config in executors.items():
@@ -142,6 +147,8 @@ def test_cluster_settings_reach_the_package(tmp_path: Path) -> None:
             {"effect": "NoSchedule", "key": "dedicated", "operator": "Equal", "value": "ml"}
         ]
     assert executors["exec-verify-model"]["secretAsEnv"][0]["secretName"] == "gcs-key"
+    verify = spec["deploymentSpec"]["executors"]["exec-verify-model"]["container"]
+    assert verify["env"] == [{"name": "ODSWEEP_CREDENTIALS_SECRET", "value": "gcs-key"}]
 
 
 def test_component_files_are_standalone_specs(tmp_path: Path) -> None:

@@ -133,12 +133,17 @@ def test_secret_credentials_become_a_private_key_file(monkeypatch: pytest.Monkey
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     monkeypatch.delenv(_credentials.CREDENTIALS_JSON_ENV, raising=False)
     assert _credentials.use_secret_credentials() is None
+    assert _credentials.credentials_secret() is None  # no key: Workload Identity
     monkeypatch.setenv(_credentials.CREDENTIALS_JSON_ENV, '{"type": "service_account"}')
     path = _credentials.use_secret_credentials()
     assert path is not None and os.environ["GOOGLE_APPLICATION_CREDENTIALS"] == path
     assert Path(path).read_text() == '{"type": "service_account"}'
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     os.unlink(path)
+    monkeypatch.delenv(_credentials.CREDENTIALS_SECRET_ENV, raising=False)
+    assert _credentials.credentials_secret() == "odsweep-gcp-credentials"
+    monkeypatch.setenv(_credentials.CREDENTIALS_SECRET_ENV, "gcs-key")
+    assert _credentials.credentials_secret() == "gcs-key"
     # An explicit key file wins over the Secret.
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json")
     assert _credentials.use_secret_credentials() == "/var/secrets/google/key.json"

@@ -18,6 +18,15 @@ CREDENTIALS_KEY = "key.json"
 trial pods mount (``odsweep.backends.katib.CREDENTIALS_KEY``)."""
 CREDENTIALS_JSON_ENV = "ODSWEEP_GCP_KEY_JSON"
 """The environment variable the Secret's key arrives in (kfp-kubernetes secret as env)."""
+CREDENTIALS_SECRET_ENV = "ODSWEEP_CREDENTIALS_SECRET"
+"""The Secret's name as compiled, so the Katib trial pods mount the same Secret."""
+
+
+def credentials_secret() -> str | None:
+    """The Secret this step got its key from, or None (no key: Workload Identity)."""
+    if not os.environ.get(CREDENTIALS_JSON_ENV, "").strip():
+        return None
+    return os.environ.get(CREDENTIALS_SECRET_ENV) or CREDENTIALS_SECRET
 
 
 def use_secret_credentials() -> str | None:

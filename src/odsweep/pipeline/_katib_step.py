@@ -6,13 +6,12 @@ place to connect to ``odsweep.backends.katib`` once it launches Experiments.
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
 from odsweep import storage
 from odsweep.errors import InputError, OdsweepError
-from odsweep.pipeline._credentials import CREDENTIALS_JSON_ENV, CREDENTIALS_SECRET
+from odsweep.pipeline._credentials import credentials_secret
 from odsweep.spec import SearchSpec
 from odsweep.sweep import SPEC_SNAPSHOT
 
@@ -54,7 +53,7 @@ def katib_options(spec: SearchSpec, model_dir: str) -> Any:
         model_dir=model_dir,
         namespace=katib_namespace(spec),
         spec_uri=storage.join(model_dir, SPEC_SNAPSHOT),
-        credentials_secret=CREDENTIALS_SECRET if os.environ.get(CREDENTIALS_JSON_ENV) else None,
+        credentials_secret=credentials_secret(),
     )
 
 

@@ -31,6 +31,7 @@ from odsweep.pipeline._credentials import (
     CREDENTIALS_JSON_ENV,
     CREDENTIALS_KEY,
     CREDENTIALS_SECRET,
+    CREDENTIALS_SECRET_ENV,
 )
 from odsweep.pipeline._params import DEFAULT_BACKEND, UNSET_COUNT, UNSET_OPTIONAL, UNSET_STR
 from odsweep.spec import Toleration
@@ -114,6 +115,7 @@ def _configure(
         secret_key_to_env={CREDENTIALS_KEY: CREDENTIALS_JSON_ENV},
         optional=True,
     )
+    task.set_env_variable(CREDENTIALS_SECRET_ENV, settings.credentials_secret)
     if placed:
         for key, value in sorted(settings.node_selector.items()):
             kubernetes.add_node_selector(task, label_key=key, label_value=value)
