@@ -23,10 +23,41 @@ Decisions:
 - ``model_dir`` is a required option, not a spec key: where a sweep writes is a
   decision per run (the local engine takes ``--output`` too), so one spec serves many.
 - Resume policy defaults to ``Never``; see :class:`ResumePolicy`.
+
+Running it (``_client``, ``_follow``, ``_winner``): :func:`run_search` does it all, or
+step by step::
+
+    backend = KatibBackend.from_kube_config()      # or KatibBackend(fake_api) in tests
+    ref = backend.launch(spec, options, on_existing="resume")
+    outcome = backend.follow(ref.name, ref.namespace, timeout_seconds=None, poll_seconds=30)
+    if not outcome.succeeded:
+        raise outcome.failure()                    # what failed, where to look
+    write_best(options.model_dir, winner(outcome))  # the local engine's best.json
+
+- An existing Experiment of the same name is resumed only when its search matches
+  what this spec renders; it is never replaced.
+- Only succeeded and early-stopped trials compete for the winner, read from their own
+  ``result.json``, as in a local sweep.
 """
 
 from __future__ import annotations
 
+from odsweep.backends.katib._api import CustomObjectsApiLike
+from odsweep.backends.katib._client import (
+    ExperimentRef,
+    KatibBackend,
+    KatibSearch,
+    OnExisting,
+    run_search,
+)
+from odsweep.backends.katib._errors import (
+    ExperimentFailed,
+    ExperimentGone,
+    FollowTimeout,
+    KatibApiError,
+    KatibError,
+)
+from odsweep.backends.katib._follow import KatibOutcome, KatibVerdict, follow
 from odsweep.backends.katib._manifest import (
     API_VERSION,
     CONTAINER_NAME,
@@ -47,6 +78,14 @@ from odsweep.backends.katib._manifest import (
 )
 from odsweep.backends.katib._options import KatibOptions, ResumePolicy
 from odsweep.backends.katib._preflight import check_for_katib
+from odsweep.backends.katib._status import (
+    ExperimentStatus,
+    Phase,
+    TrialCounts,
+    TrialInfo,
+    TrialState,
+)
+from odsweep.backends.katib._winner import trial_results, winner, winner_result
 
 __all__ = [
     "API_VERSION",
@@ -60,12 +99,34 @@ __all__ = [
     "KIND",
     "TRIAL_COMMAND",
     "TRIAL_NAME_PARAMETER",
+    "CustomObjectsApiLike",
+    "ExperimentFailed",
+    "ExperimentGone",
+    "ExperimentRef",
+    "ExperimentStatus",
+    "FollowTimeout",
+    "KatibApiError",
+    "KatibBackend",
+    "KatibError",
     "KatibOptions",
+    "KatibOutcome",
+    "KatibSearch",
+    "KatibVerdict",
+    "OnExisting",
+    "Phase",
     "ResumePolicy",
+    "TrialCounts",
+    "TrialInfo",
+    "TrialState",
     "check_for_katib",
+    "follow",
     "metric_strategy",
     "placeholder",
     "render_experiment",
+    "run_search",
     "to_yaml",
     "trial_args",
+    "trial_results",
+    "winner",
+    "winner_result",
 ]
