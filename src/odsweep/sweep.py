@@ -181,6 +181,66 @@ def run_sweep(
     return SweepResult(output_dir, best, export_path, html, outcome.message, study=url)
 
 
+def run_katib_sweep(
+    spec_path: str,
+    *,
+    output_dir: str,
+    namespace: str | None = None,
+    image: str | None = None,
+    spec_uri: str | None = None,
+    timeout_seconds: float | None = None,
+    show_progress: bool = True,
+    delete_experiment: bool = False,
+    backend: Any = None,
+) -> SweepResult:
+    """The same sweep on Katib: launch or resume the Experiment, follow it, then select,
+    export and report exactly as the local engine does (same winner rule, same files).
+
+    ``output_dir`` is the sweep's root that the trial pods write to (``gs://...``); the
+    spec is snapshotted there and the pods read it (unless ``spec_uri`` says otherwise).
+
+    Raises:
+        InputError: a bad spec or cluster setting (nothing launched).
+        SearchFailed: the Experiment failed or has no winner.
+    """
+    from odsweep.backends.katib import KatibOptions, check_for_katib, run_search
+    from odsweep.validation import check_spec
+
+    spec = load_spec(spec_path)
+    check_spec(spec)
+    options = KatibOptions.from_spec(
+        spec,
+        image=image,
+        namespace=namespace,
+        model_dir=output_dir,
+        spec_uri=spec_uri or storage.join(output_dir, SPEC_SNAPSHOT),
+    )
+    # Everything Katib would refuse, before a cluster is contacted or a file written.
+    check_for_katib(spec, options)
+    storage.makedirs(output_dir)
+    snapshot_spec(spec, output_dir)
+    search = run_search(
+        spec,
+        options,
+        backend=backend,
+        timeout_seconds=timeout_seconds,
+        show_progress=show_progress,
+        delete_when_done=delete_experiment,
+    )
+    where = f"Katib Experiment {search.experiment.namespace}/{search.experiment.name}"
+    results = list(search.results)
+    if not search.succeeded or search.winner is None:
+        html = write_sweep_report(spec, output_dir, results, None, None, notes=[search.message])
+        raise SearchFailed(
+            f"search {spec.name!r} failed: {search.message}; see {html} and "
+            f"kubectl -n {search.experiment.namespace} describe experiment {search.experiment.name}"
+        )
+    best = _export_winner(spec, output_dir, search.winner)
+    export_path = str(best.export.get("path")) if best.export else None
+    html = write_sweep_report(spec, output_dir, results, best, export_path, notes=[search.message])
+    return SweepResult(output_dir, best, export_path, html, search.message, study=where)
+
+
 def _export_winner(spec: SearchSpec, output_dir: str, winner: TrialResult) -> Best:
     """Export and verify the winner once; a resumed sweep with the same winner reuses it."""
     from odsweep.export import export_trial, verify_saved_model

@@ -28,19 +28,60 @@ def register(sub: Any) -> None:
         "between machines)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--backend",
+        choices=("optuna", "katib"),
+        default="optuna",
+        help="optuna: trials on this machine (default); katib: a Katib Experiment on the "
+        "cluster of your kube config (--output must then be gs://)",
+    )
+    k = p.add_argument_group("katib backend")
+    k.add_argument("--namespace", help="Kubernetes namespace (default: the spec's cluster block)")
+    k.add_argument("--image", help="trial image (default: the spec's cluster block)")
+    k.add_argument(
+        "--spec-uri", help="where trial pods read the spec (default: <output>/spec.yaml)"
+    )
+    k.add_argument("--timeout", type=float, help="stop following after this many seconds")
+    k.add_argument(
+        "--delete-experiment", action="store_true", help="delete the Experiment once it succeeded"
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from odsweep import storage
-    from odsweep.sweep import run_sweep
+    from odsweep.errors import InputError
+    from odsweep.sweep import run_katib_sweep, run_sweep
 
-    result = run_sweep(
-        args.spec,
-        output_dir=args.output,
-        storage_url=args.storage,
-        show_progress=not args.no_progress,
-    )
+    if args.backend == "katib":
+        if not args.output or args.storage:
+            raise InputError(
+                "--backend katib: give --output gs://BUCKET/PATH (the trial pods write there) "
+                "and no --storage (Katib keeps its own state)"
+            )
+        result = run_katib_sweep(
+            args.spec,
+            output_dir=args.output,
+            namespace=args.namespace,
+            image=args.image,
+            spec_uri=args.spec_uri,
+            timeout_seconds=args.timeout,
+            show_progress=not args.no_progress,
+            delete_experiment=args.delete_experiment,
+        )
+    else:
+        katib_only = [f for f in ("namespace", "image", "spec_uri", "timeout") if getattr(args, f)]
+        if katib_only or args.delete_experiment:
+            flags = (
+                ", ".join("--" + f.replace("_", "-") for f in katib_only) or "--delete-experiment"
+            )
+            raise InputError(f"{flags}: only with --backend katib")
+        result = run_sweep(
+            args.spec,
+            output_dir=args.output,
+            storage_url=args.storage,
+            show_progress=not args.no_progress,
+        )
     best = result.best
     assert best is not None  # run_sweep raises otherwise
     params = ", ".join(f"{k}={v}" for k, v in best.params.items())
@@ -52,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     html = result.report_html
     print(f"report:      {html if storage.is_remote(html) else 'open ' + os.path.abspath(html)}")
     print(f"study:       {result.study}")
-    print(f"dashboard:   odsweep dashboard {out}")
+    if args.backend == "optuna":
+        print(f"dashboard:   odsweep dashboard {out}")
     print(f"tensorboard: tensorboard --logdir {storage.join(out, 'trials')}")
     return EXIT_OK
