@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,10 +17,11 @@ from odsweep.errors import InputError
 from odsweep.pipeline import _credentials, _katib_step, _steps
 from odsweep.pipeline._report_step import copy_tree, report
 from odsweep.selection import best_record, read_best, write_best
-from odsweep.sweep import SPEC_SNAPSHOT, snapshot_spec
-from odsweep.trial.result import write_result
+from odsweep.sweep import SPEC_SNAPSHOT, SearchFailed, snapshot_spec, trial_results
+from odsweep.trial.result import TrialResult, write_result
 from tests.report.report_fixtures import trial
 
+IMAGE = "registry.example/odsweep:0.1"
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
 
 
@@ -98,7 +100,7 @@ def test_validate_runs_every_check_before_any_compute(data: Path, tmp_path: Path
 
 
 def test_validate_for_katib_adds_katibs_checks(data: Path, tmp_path: Path) -> None:
-    doc = search_space(data, cluster={"image": "registry.example/odsweep:0.1"})
+    doc = search_space(data, cluster={"image": IMAGE})
     with pytest.raises(InputError) as info:
         _steps.validate(
             yaml.safe_dump(doc), model_dir=str(tmp_path / "s"), eval_dir="", backend="katib"
@@ -110,14 +112,18 @@ def test_validate_for_katib_adds_katibs_checks(data: Path, tmp_path: Path) -> No
     ), info.value.messages
 
 
-def test_katib_search_is_not_available_in_this_build(data: Path, tmp_path: Path) -> None:
+def test_katib_search_without_a_cluster_says_how_to_connect(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBECONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
     model_dir = tmp_path / "s"
+    doc = search_space(data, cluster={"image": IMAGE})
     done = _steps.validate(
-        yaml.safe_dump(search_space(data)), model_dir=str(model_dir), eval_dir="", backend="optuna"
+        yaml.safe_dump(doc), model_dir=str(model_dir), eval_dir="", backend="optuna"
     )
-    with pytest.raises(
-        _katib_step.KatibUnavailable, match=r"^katib backend not available in this build"
-    ):
+    with pytest.raises(InputError, match=r"^no Kubernetes configuration"):
         _steps.search(done.spec_path, backend="katib", model_dir=str(model_dir))
 
 
@@ -126,7 +132,7 @@ def test_katib_ui_url() -> None:
         _katib_step.katib_ui_url("https://kf.example.com/", "team-a", "ssd")
         == "https://kf.example.com/katib/experiment/ssd?ns=team-a"
     )
-    assert _katib_step.katib_ui_url("", None, "ssd") == "/katib/experiment/ssd"
+    assert _katib_step.katib_ui_url("", "team-a", "ssd") == "/katib/experiment/ssd?ns=team-a"
 
 
 def test_secret_credentials_become_a_private_key_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,7 +161,7 @@ def finished_sweep(data: Path, tmp_path: Path) -> tuple[str, Path]:
     from odsweep.pipeline._params import resolve_spec
 
     model_dir = tmp_path / "sweep"
-    spec = resolve_spec(yaml.safe_dump(search_space(data)))
+    spec = resolve_spec(yaml.safe_dump(search_space(data, cluster={"image": IMAGE})))
     spec_path = snapshot_spec(spec, str(model_dir))
     trials = [
         trial("steps-1", [0.1, 0.2], params={"learning_rate": 0.03, "batch_size": 4}, every=100),
@@ -242,3 +248,59 @@ def test_optuna_on_a_bucket_refuses_trials_of_an_earlier_run(
     with pytest.raises(InputError, match=r"^model_dir: gs://b/sweep already holds 2 trial\(s\)"):
         _steps._search_optuna(_steps.load(spec_path), spec_path, "gs://b/sweep", 1.0)
     assert listed == ["gs://b/sweep/trials"]
+
+
+def fake_katib_search(
+    monkeypatch: pytest.MonkeyPatch, *, succeeded: bool, results: list[TrialResult]
+) -> list[dict[str, Any]]:
+    """Replace the Katib backend's run_search; return the calls it gets."""
+    import odsweep.backends.katib as katib
+
+    calls: list[dict[str, Any]] = []
+
+    def run_search(spec: Any, options: Any, **kw: Any) -> Any:
+        calls.append({"spec": spec.name, "options": options, **kw})
+        winner = max(results, key=lambda r: r.best.value if r.best else -1.0)
+        return katib.KatibSearch(
+            experiment=katib.ExperimentRef("steps", "team-a", created=True),
+            outcome=SimpleNamespace(succeeded=succeeded),
+            winner=winner if succeeded else None,
+            message="succeeded: maxTrialCount reached" if succeeded else "failed: boom",
+            results=tuple(results),
+        )
+
+    monkeypatch.setattr(katib, "run_search", run_search)
+    return calls
+
+
+def test_katib_search_follows_the_experiment_and_picks_its_winner(
+    finished_sweep: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec_path, model_dir = finished_sweep
+    (model_dir / "best.json").unlink()
+    results = trial_results(str(model_dir))
+    calls = fake_katib_search(monkeypatch, succeeded=True, results=results)
+    found = _steps.search(
+        spec_path, backend="katib", model_dir=str(model_dir), kubeflow_url="https://kf.example"
+    )
+    assert found.best_trial == "steps-2" and found.best_metric == pytest.approx(0.35)
+    assert found.experiment_url == "https://kf.example/katib/experiment/steps?ns=team-a"
+    assert read_best(str(model_dir)).trial == "steps-2"
+    (call,) = calls
+    options = call["options"]
+    assert options.model_dir == str(model_dir)
+    assert options.spec_uri == str(model_dir / SPEC_SNAPSHOT)  # the validate step's snapshot
+    assert options.credentials_secret is None  # no key from a Secret: Workload Identity
+    assert call["on_existing"] == "resume" and call["show_progress"] is False
+
+
+def test_a_failed_katib_search_reports_and_says_where_to_look(
+    finished_sweep: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec_path, model_dir = finished_sweep
+    fake_katib_search(monkeypatch, succeeded=False, results=trial_results(str(model_dir)))
+    with pytest.raises(SearchFailed) as info:
+        _steps.search(spec_path, backend="katib", model_dir=str(model_dir))
+    assert "failed: boom" in str(info.value)
+    assert "kubectl -n team-a describe experiment steps" in str(info.value)
+    assert (model_dir / "report.html").is_file()

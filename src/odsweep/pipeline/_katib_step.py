@@ -1,7 +1,9 @@
-"""The katib backend as the pipeline's steps use it: options, checks, the UI link.
+"""The katib backend as the pipeline's steps use it: options, checks, the search, the link.
 
-Launching and following the Experiment is :func:`launch_katib_experiment`, the one
-place to connect to ``odsweep.backends.katib`` once it launches Experiments.
+The search step creates the Experiment (or resumes the same one: a re-run of the
+pipeline with the same ``model_dir`` and search follows it instead of starting over)
+and follows it to its end through :mod:`odsweep.backends.katib`. The Experiment is kept
+afterwards, so the report's Katib UI link keeps working.
 """
 
 from __future__ import annotations
@@ -10,16 +12,13 @@ import re
 from typing import Any
 
 from odsweep import storage
-from odsweep.errors import InputError, OdsweepError
+from odsweep.errors import InputError
 from odsweep.pipeline._credentials import credentials_secret
 from odsweep.spec import SearchSpec
 from odsweep.sweep import SPEC_SNAPSHOT
 
-_POD_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
-
-
-class KatibUnavailable(OdsweepError):
-    """The katib backend cannot launch Experiments in this build."""
+POLL_SECONDS = 30.0
+"""Time between readings of the Experiment: trials take minutes to hours."""
 
 
 def check(spec: SearchSpec, model_dir: str) -> None:
@@ -45,49 +44,53 @@ def _flag_to_parameter(message: str) -> str:
 
 
 def katib_options(spec: SearchSpec, model_dir: str) -> Any:
-    """The Katib options of a pipeline run: trials read the snapshot, credentials as here."""
+    """The Katib options of a pipeline run.
+
+    Trials read the validate step's snapshot and write under ``model_dir``; namespace,
+    image and pod settings come from the resolved spec (its ``cluster`` block, which the
+    run parameters filled); storage credentials from the same Secret as this step.
+    """
     from odsweep.backends.katib import KatibOptions
 
     return KatibOptions.from_spec(
         spec,
         model_dir=model_dir,
-        namespace=katib_namespace(spec),
         spec_uri=storage.join(model_dir, SPEC_SNAPSHOT),
         credentials_secret=credentials_secret(),
     )
 
 
-def katib_namespace(spec: SearchSpec) -> str | None:
-    """The spec's namespace, else the namespace this pod runs in (None off-cluster)."""
-    if spec.cluster is not None and spec.cluster.namespace:
-        return spec.cluster.namespace
-    try:
-        with open(_POD_NAMESPACE_FILE, encoding="utf-8") as fh:
-            return fh.read().strip() or None
-    except OSError:
-        return None
+def run_katib_search(
+    spec: SearchSpec, *, model_dir: str, backend: Any = None, poll_seconds: float = POLL_SECONDS
+) -> Any:
+    """Create or resume the Experiment, follow it to its end, read the trials.
 
+    Args:
+        spec: The snapshot spec (validated).
+        model_dir: The sweep's output root (``gs://``).
+        backend: A ``KatibBackend``; default: the pod's service account (or kube config).
+        poll_seconds: Time between readings of the Experiment.
 
-def katib_ui_url(kubeflow_url: str, namespace: str | None, experiment: str) -> str:
-    """The Experiment's page in the Katib UI (relative to the host when none is given)."""
-    url = f"{kubeflow_url.rstrip('/')}/katib/experiment/{experiment}"
-    return f"{url}?ns={namespace}" if namespace else url
-
-
-def launch_katib_experiment(spec: SearchSpec, *, model_dir: str) -> tuple[bool, str]:
-    """Create the Experiment, follow it to its end, return ``(succeeded, message)``.
-
-    The contract the search step relies on: when it returns, every finished trial's
-    ``result.json`` is under ``<model_dir>/trials/<trial>/`` (the trials write them
-    there), so the winner is picked the same way as after a local search. Options come
-    from :func:`katib_options` (the validate step checked them).
+    Returns:
+        ``odsweep.backends.katib.KatibSearch``: the Experiment, how it ended, its winner
+        and every trial's result.
 
     Raises:
-        KatibUnavailable: Always: ``odsweep.backends.katib`` renders Experiments but
-            does not launch and follow them yet.
+        InputError: No Kubernetes configuration, not allowed, or another search under
+            the same Experiment name.
     """
-    raise KatibUnavailable(
-        "katib backend not available in this build: odsweep.backends.katib renders the "
-        f"Experiment (odsweep katib render {model_dir}/{SPEC_SNAPSHOT}) but cannot launch "
-        "and follow it yet; run with backend=optuna, or kubectl apply the rendered Experiment"
+    from odsweep.backends.katib import run_search
+
+    return run_search(
+        spec,
+        katib_options(spec, model_dir),
+        backend=backend,
+        on_existing="resume",
+        poll_seconds=poll_seconds,
+        show_progress=False,  # a pod's log: Katib's progress comes as log lines
     )
+
+
+def katib_ui_url(kubeflow_url: str, namespace: str, experiment: str) -> str:
+    """The Experiment's page in the Katib UI (relative to the host when none is given)."""
+    return f"{kubeflow_url.rstrip('/')}/katib/experiment/{experiment}?ns={namespace}"

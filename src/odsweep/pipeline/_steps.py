@@ -31,6 +31,7 @@ from odsweep.sweep import (
     trial_results,
     write_sweep_report,
 )
+from odsweep.trial.result import TrialResult
 
 logger = logging.getLogger(__name__)
 
@@ -113,26 +114,29 @@ def search(
 
     Raises:
         SearchFailed: The search failed or no trial has a best checkpoint (a report of
-            the trials is written first when ``model_dir`` is local).
-        KatibUnavailable: ``backend="katib"`` in this build.
+            the trials is written to ``model_dir`` first).
+        InputError: Katib: no cluster configuration, not allowed, or another search
+            under the same Experiment name.
     """
     spec = load(spec_path)
     url = ""
-    succeeded: bool
-    message: str
     if backend == BACKEND_KATIB:
-        namespace = _katib_step.katib_namespace(spec)
-        url = _katib_step.katib_ui_url(kubeflow_url, namespace, spec.name)
-        succeeded, message = _katib_step.launch_katib_experiment(spec, model_dir=model_dir)
+        found = _katib_step.run_katib_search(spec, model_dir=model_dir)
+        experiment = found.experiment
+        url = _katib_step.katib_ui_url(kubeflow_url, experiment.namespace, experiment.name)
+        succeeded, message = bool(found.succeeded), str(found.message)
+        results: list[TrialResult] = list(found.results)
+        winner: TrialResult | None = found.winner
+        look = f"kubectl -n {experiment.namespace} describe experiment {experiment.name}"
     else:
         succeeded, message = _search_optuna(spec, spec_path, model_dir, poll_seconds)
-    results = trial_results(model_dir)
-    winner = select_best(results, spec.objective.type)
+        results = trial_results(model_dir)
+        winner = select_best(results, spec.objective.type)
+        look = f"the trial logs in {storage.join(model_dir, TRIALS_DIR)}"
     if not succeeded or winner is None:
         why = message if not succeeded else "no trial has a best checkpoint"
-        if not storage.is_remote(model_dir):
-            write_sweep_report(spec, model_dir, results, None, None, notes=[message])
-        raise SearchFailed(f"search {spec.name!r} failed: {why}; see the trial logs in {model_dir}")
+        html = write_sweep_report(spec, model_dir, results, None, None, notes=[message])
+        raise SearchFailed(f"search {spec.name!r} failed: {why}; see {html} and {look}")
     best = _keep_export(best_record(winner), model_dir)
     write_best(model_dir, best)
     logger.info("%s; best trial %s: %s = %s", message, best.trial, best.metric, best.value)
