@@ -14,6 +14,7 @@ import sys
 
 from tqdm import tqdm
 
+from odsweep.backends._logbar import Swaps, restore_logs, route_logs_through_bar
 from odsweep.backends.katib._status import ExperimentStatus, TrialState
 
 logger = logging.getLogger(__name__)
@@ -25,14 +26,6 @@ _ENDED = {
     TrialState.EARLY_STOPPED: "was early stopped",
     TrialState.KILLED: "was killed",
 }
-
-
-class _TqdmHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            tqdm.write(self.format(record), file=sys.stderr)
-        except Exception:
-            self.handleError(record)
 
 
 def describe_best(status: ExperimentStatus) -> str:
@@ -65,7 +58,7 @@ class FollowProgress:
     def __init__(self, *, enabled: bool) -> None:
         self._enabled = enabled and sys.stderr.isatty()
         self._bar: tqdm[None] | None = None
-        self._swapped: list[tuple[logging.Handler, logging.Handler]] = []
+        self._swapped: Swaps = []
         self._last: ExperimentStatus | None = None
 
     def update(self, status: ExperimentStatus) -> None:
@@ -108,24 +101,10 @@ class FollowProgress:
         )
 
     def _route_logs_through_bar(self) -> None:
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, logging.StreamHandler) and handler.stream in (
-                sys.stderr,
-                sys.stdout,
-            ):
-                replacement = _TqdmHandler(handler.level)
-                replacement.setFormatter(handler.formatter)
-                root.removeHandler(handler)
-                root.addHandler(replacement)
-                self._swapped.append((handler, replacement))
+        self._swapped = route_logs_through_bar()
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        root = logging.getLogger()
-        for original, replacement in self._swapped:
-            root.removeHandler(replacement)
-            root.addHandler(original)
-        self._swapped.clear()
+        restore_logs(self._swapped)

@@ -1,7 +1,4 @@
-"""The sweep's progress bar and one log line per finished trial.
-
-Log records go through ``tqdm.write`` while the bar is shown, so they do not tear it.
-"""
+"""The sweep's progress bar and one log line per finished trial."""
 
 from __future__ import annotations
 
@@ -10,19 +7,12 @@ import sys
 
 from tqdm import tqdm
 
+from odsweep.backends._logbar import Swaps, restore_logs, route_logs_through_bar
 from odsweep.backends.optuna._policy import Tally
 from odsweep.spec import SearchSpec
 from odsweep.trial.result import TrialResult
 
 logger = logging.getLogger(__name__)
-
-
-class _TqdmHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            tqdm.write(self.format(record), file=sys.stderr)
-        except Exception:
-            self.handleError(record)
 
 
 class Progress:
@@ -31,22 +21,12 @@ class Progress:
     def __init__(self, spec: SearchSpec, *, enabled: bool) -> None:
         self.spec = spec
         self._bar: tqdm[None] | None = None
-        self._swapped: list[tuple[logging.Handler, logging.Handler]] = []
+        self._swapped: Swaps = []
         # A bar only on a terminal; in logs and CI the per-trial lines say it all.
         if not enabled or not sys.stderr.isatty():
             return
         self._bar = tqdm(total=spec.max_trial_count, unit="trial", desc=spec.name, leave=True)
-        root = logging.getLogger()
-        for handler in list(root.handlers):
-            if isinstance(handler, logging.StreamHandler) and handler.stream in (
-                sys.stderr,
-                sys.stdout,
-            ):
-                replacement = _TqdmHandler(handler.level)
-                replacement.setFormatter(handler.formatter)
-                root.removeHandler(handler)
-                root.addHandler(replacement)
-                self._swapped.append((handler, replacement))
+        self._swapped = route_logs_through_bar()
 
     def update(self, tally: Tally, best: float | None) -> None:
         if self._bar is None:
@@ -77,8 +57,4 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        root = logging.getLogger()
-        for original, replacement in self._swapped:
-            root.removeHandler(replacement)
-            root.addHandler(original)
-        self._swapped.clear()
+        restore_logs(self._swapped)
