@@ -206,14 +206,35 @@ def test_report_writes_eval_dir_and_kfp_texts(
     assert "data:image/png;base64," in done.html and "steps-2" in done.html
 
 
-def test_search_keeps_the_export_of_the_same_winner(finished_sweep: tuple[str, Path]) -> None:
-    _, model_dir = finished_sweep
+def test_selection_keeps_the_export_only_while_it_is_the_winners(
+    finished_sweep: tuple[str, Path], tmp_path: Path
+) -> None:
+    from odsweep.sweep import select_winner
+
+    spec_path, model_dir = finished_sweep
+    spec = _steps.load(spec_path)
     best = read_best(str(model_dir))
-    exported = {"path": "/m/1", "base": "/m", "version": 1, "input_type": "image_tensor"}
+    version = tmp_path / "m" / "1"
+    version.mkdir(parents=True)
+    (version / "saved_model.pb").write_bytes(b"pb")
+    exported = {"path": str(version), "base": str(version.parent), "version": 1}
+    exported["input_type"] = "image_tensor"
+    results = trial_results(str(model_dir))
     write_best(str(model_dir), best.__class__(**{**best.__dict__, "export": exported}))
-    assert _steps._keep_export(best, str(model_dir)).export == exported
-    other = best.__class__(**{**best.__dict__, "step": best.step + 1})
-    assert _steps._keep_export(other, str(model_dir)).export == {}
+    kept = select_winner(spec, str(model_dir), results)
+    assert kept is not None and kept.export == exported
+    # Another step of the same trial is another model: its export is not reused.
+    write_best(
+        str(model_dir),
+        best.__class__(**{**best.__dict__, "step": best.step + 1, "export": exported}),
+    )
+    fresh = select_winner(spec, str(model_dir), results)
+    assert fresh is not None and fresh.trial == best.trial and fresh.export == {}
+    # Nor is an export whose files are gone.
+    write_best(str(model_dir), best.__class__(**{**best.__dict__, "export": exported}))
+    (version / "saved_model.pb").unlink()
+    gone = select_winner(spec, str(model_dir), results)
+    assert gone is not None and gone.export == {}
 
 
 def test_export_refuses_a_best_json_of_another_run(finished_sweep: tuple[str, Path]) -> None:
@@ -255,6 +276,7 @@ def fake_katib_search(
 ) -> list[dict[str, Any]]:
     """Replace the Katib backend's run_search; return the calls it gets."""
     import odsweep.backends.katib as katib
+    from odsweep.backends.katib import _engine
 
     calls: list[dict[str, Any]] = []
 
@@ -263,13 +285,18 @@ def fake_katib_search(
         winner = max(results, key=lambda r: r.best.value if r.best else -1.0)
         return katib.KatibSearch(
             experiment=katib.ExperimentRef("steps", "team-a", created=True),
-            outcome=SimpleNamespace(succeeded=succeeded),
+            outcome=SimpleNamespace(
+                succeeded=succeeded,
+                verdict=katib.KatibVerdict.SUCCEEDED_MAX_TRIALS
+                if succeeded
+                else katib.KatibVerdict.FAILED,
+            ),
             winner=winner if succeeded else None,
             message="succeeded: maxTrialCount reached" if succeeded else "failed: boom",
             results=tuple(results),
         )
 
-    monkeypatch.setattr(katib, "run_search", run_search)
+    monkeypatch.setattr(_engine, "run_search", run_search)
     return calls
 
 

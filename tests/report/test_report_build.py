@@ -11,6 +11,7 @@ import pytest
 from report_fixtures import METRIC, SCALES, realistic_sweep, trial
 
 from odsweep.report import Report, build_report
+from odsweep.selection import select_best
 from odsweep.spec import ObjectiveType
 from odsweep.trial.result import TrialResult, TrialStatus
 
@@ -41,6 +42,7 @@ def sweep() -> Report:
         links=LINKS,
         export_location="/runs/export/best",
         notes=["Budget: 8 trials."],
+        best_trial=select_best(realistic_sweep(), ObjectiveType.MAXIMIZE).trial,  # type: ignore[union-attr]
     )
 
 
@@ -158,6 +160,7 @@ def test_same_input_gives_the_same_bytes(sweep: Report) -> None:
         links=LINKS,
         export_location="/runs/export/best",
         notes=["Budget: 8 trials."],
+        best_trial="trial-4",
     )
     assert again.markdown == sweep.markdown
     assert again.html == sweep.html
@@ -174,7 +177,7 @@ def test_no_trials() -> None:
     assert report.images == {}
     assert "**Trials:** 0 trials" in report.markdown
     assert "No trials." in report.markdown and "<p>No trials.</p>" in report.html
-    assert "No trial reported a finite" in report.markdown
+    assert "No winner: no trial that succeeded" in report.markdown
     assert report.markdown.count("*no data:") == 4
     assert report.html.count('<p class="nodata">no data:') == 4
 
@@ -232,3 +235,24 @@ def test_long_error_is_truncated() -> None:
     report = build([trial("t", [0.1], status=TrialStatus.FAILED, error="x" * 1000)])
     line = next(x for x in report.markdown.splitlines() if x.startswith("- t (failed)"))
     assert line.endswith("…") and len(line) < 260
+
+
+def test_a_failed_trial_with_the_best_value_is_never_shown_as_best() -> None:
+    results = [
+        trial("crashed", [0.95], status=TrialStatus.FAILED, error="killed"),
+        trial("winner", [0.6]),
+        trial("runner-up", [0.4]),
+    ]
+    chosen = select_best(results, ObjectiveType.MAXIMIZE)
+    assert chosen is not None and chosen.trial == "winner"
+    report = build(results, best_trial=chosen.trial)
+    assert "- **Trial:** winner" in report.markdown
+    assert report.html.count('<tr class="best">') == 1
+    best_row = report.html.split('<tr class="best">', 1)[1].split("</tr>", 1)[0]
+    assert "winner" in best_row and "crashed" not in best_row
+
+
+def test_no_winner_given_shows_no_best_trial_even_with_ranked_rows() -> None:
+    report = build([trial("a", [0.9]), trial("b", [0.5])])
+    assert "- **Trial:**" not in report.markdown and 'class="best"' not in report.html
+    assert "No winner:" in report.markdown

@@ -47,63 +47,60 @@ def _spec(output: str) -> Any:
     return load_spec(path)
 
 
-def _winner(output: str) -> Any:
-    from odsweep.selection import best_record, select_best, write_best
-    from odsweep.sweep import trial_results
-
-    spec = _spec(output)
-    winner = select_best(trial_results(output), spec.objective.type)
-    if winner is None:
-        raise InputError(f"OUTPUT_DIR: no trial in {output!r} has a best checkpoint")
-    write_best(output, best_record(winner))
-    return spec, winner
-
-
 def best(args: argparse.Namespace) -> int:
-    from odsweep.selection import read_best
+    from odsweep.sweep import select_winner, trial_results
 
-    _winner(args.output)
-    print(read_best(args.output).to_json(), end="")
+    spec = _spec(args.output)
+    chosen = select_winner(spec, args.output, trial_results(args.output))
+    if chosen is None:
+        raise InputError(f"OUTPUT_DIR: no trial in {args.output!r} has a best checkpoint")
+    print(chosen.to_json(), end="")
     return EXIT_OK
 
 
 def export(args: argparse.Namespace) -> int:
     from odsweep import storage
-    from odsweep.export import export_trial, verify_saved_model
-    from odsweep.sweep import TRIALS_DIR, model_base
-
-    if args.trial:
-        spec = _spec(args.output)
-        trial = args.trial
-    else:
-        spec, winner = _winner(args.output)
-        trial = winner.trial
-    trial_dir = storage.join(args.output, TRIALS_DIR, trial)
-    if not storage.is_dir(trial_dir):
-        raise InputError(f"--trial: no trial {trial!r} in {args.output!r}")
-    input_type = args.input_type or spec.export.input_type.value
-    exported = export_trial(
+    from odsweep.sweep import (
+        export_trial_verified,
+        export_winner,
+        select_winner,
         trial_dir,
-        args.base or model_base(spec, args.output),
-        input_type=input_type,
-        provenance={"spec": spec.name},
+        trial_results,
+        verify_winner,
     )
-    eval_input = spec.eval_input_path
-    if eval_input:
-        verify_saved_model(exported.path, input_type=input_type, eval_input=eval_input)
-    print(exported.path)
+
+    spec = _spec(args.output)
+    trial = args.trial
+    if trial and not storage.is_dir(trial_dir(args.output, trial)):
+        raise InputError(f"--trial: no trial {trial!r} in {args.output!r}")
+    chosen = None
+    if not trial:
+        chosen = select_winner(spec, args.output, trial_results(args.output))
+        if chosen is None:
+            raise InputError(f"OUTPUT_DIR: no trial in {args.output!r} has a best checkpoint")
+    if chosen is None or args.base or args.input_type:
+        # Another trial, or the winner elsewhere: published and verified, not best.json's.
+        name = trial or (chosen.trial if chosen else "")
+        path = export_trial_verified(
+            spec, args.output, name, base=args.base, input_type=args.input_type
+        )
+        print(path)
+        return EXIT_OK
+    chosen = export_winner(spec, args.output, chosen)
+    if "verified_images" not in chosen.export:
+        chosen, _ = verify_winner(spec, args.output, chosen)
+    print(chosen.export["path"])
     return EXIT_OK
 
 
 def report(args: argparse.Namespace) -> int:
-    from odsweep.selection import best_record, select_best
-    from odsweep.sweep import trial_results, write_sweep_report
+    from odsweep.sweep import select_winner, trial_results, write_sweep_report
 
     spec = _spec(args.output)
     results = trial_results(args.output)
-    winner = select_best(results, spec.objective.type)
-    best = best_record(winner) if winner else None
-    print(write_sweep_report(spec, args.output, results, best, None))
+    chosen = select_winner(spec, args.output, results)
+    export_path = str(chosen.export["path"]) if chosen and chosen.export else None
+    print(write_sweep_report(spec, args.output, results, chosen, export_path))
     return EXIT_OK
 
 

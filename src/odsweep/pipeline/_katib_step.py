@@ -60,10 +60,11 @@ def katib_options(spec: SearchSpec, model_dir: str) -> Any:
     )
 
 
-def run_katib_search(
+def katib_engine(
     spec: SearchSpec, *, model_dir: str, backend: Any = None, poll_seconds: float = POLL_SECONDS
 ) -> Any:
-    """Create or resume the Experiment, follow it to its end, read the trials.
+    """The Katib engine of a pipeline run: creates or resumes the Experiment and
+    follows it to its end when run.
 
     Args:
         spec: The snapshot spec (validated).
@@ -72,16 +73,13 @@ def run_katib_search(
         poll_seconds: Time between readings of the Experiment.
 
     Returns:
-        ``odsweep.backends.katib.KatibSearch``: the Experiment, how it ended, its winner
-        and every trial's result.
-
-    Raises:
-        InputError: No Kubernetes configuration, not allowed, or another search under
-            the same Experiment name.
+        ``odsweep.backends.katib.KatibEngine``; its ``run()`` raises InputError for no
+        Kubernetes configuration, not allowed, or another search under the same
+        Experiment name.
     """
-    from odsweep.backends.katib import run_search
+    from odsweep.backends.katib import KatibEngine
 
-    return run_search(
+    return KatibEngine(
         spec,
         katib_options(spec, model_dir),
         backend=backend,

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from odsweep import storage
 from odsweep.pipeline._steps import BACKEND_KATIB, load
-from odsweep.report import FILES_DIR, build_report, write_report
+from odsweep.report import FILES_DIR, write_report
 from odsweep.selection import BEST_FILE, read_best
-from odsweep.sweep import TRIALS_DIR, param_scales, trial_results
+from odsweep.sweep import TRIALS_DIR, sweep_report, trial_results
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +71,8 @@ def report(
         f"Backend: {backend}.",
         f"Winner: {best.trial}, step {best.step}; its eval files are in {eval_dir}.",
     ]
-    rendered = build_report(
-        title=f"odsweep: {spec.name}",
-        results=results,
-        metric=spec.objective.metric,
-        direction=spec.objective.type,
-        param_scales=param_scales(spec),
-        best_trial=best.trial,
-        links=links,
-        export_location=model_path,
-        notes=notes,
+    rendered = sweep_report(
+        spec, model_dir, results, best, export_path=model_path, notes=notes, links=links
     )
     with tempfile.TemporaryDirectory(prefix="odsweep-report-") as staging:
         write_report(rendered, staging)

@@ -12,26 +12,27 @@ import logging
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from odsweep import __version__, storage
+from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.pipeline import _katib_step
 from odsweep.pipeline._credentials import use_secret_credentials
 from odsweep.pipeline._params import resolve_dirs, resolve_spec
-from odsweep.selection import Best, best_record, read_best, select_best, write_best
+from odsweep.results._outcome import SearchOutcome
+from odsweep.selection import read_best
 from odsweep.spec import SearchSpec, load_spec
 from odsweep.sweep import (
     TRIALS_DIR,
-    SearchFailed,
     default_storage,
-    model_base,
+    export_winner,
+    fail_search,
+    run_local_search,
+    select_winner,
     snapshot_spec,
-    trial_results,
-    write_sweep_report,
+    verify_winner,
 )
-from odsweep.trial.result import TrialResult
 
 logger = logging.getLogger(__name__)
 
@@ -121,33 +122,23 @@ def search(
     spec = load(spec_path)
     url = ""
     if backend == BACKEND_KATIB:
-        found = _katib_step.run_katib_search(spec, model_dir=model_dir)
-        experiment = found.experiment
+        engine = _katib_step.katib_engine(spec, model_dir=model_dir)
+        outcome = engine.run()
+        experiment = engine.experiment
+        assert experiment is not None  # run() sets it
         url = _katib_step.katib_ui_url(kubeflow_url, experiment.namespace, experiment.name)
-        succeeded, message = bool(found.succeeded), str(found.message)
-        results: list[TrialResult] = list(found.results)
-        winner: TrialResult | None = found.winner
-        look = f"kubectl -n {experiment.namespace} describe experiment {experiment.name}"
     else:
-        succeeded, message = _search_optuna(spec, spec_path, model_dir, poll_seconds)
-        results = trial_results(model_dir)
-        winner = select_best(results, spec.objective.type)
-        look = f"the trial logs in {storage.join(model_dir, TRIALS_DIR)}"
-    if not succeeded or winner is None:
-        why = message if not succeeded else "no trial has a best checkpoint"
-        html = write_sweep_report(spec, model_dir, results, None, None, notes=[message])
-        raise SearchFailed(f"search {spec.name!r} failed: {why}; see {html} and {look}")
-    best = _keep_export(best_record(winner), model_dir)
-    write_best(model_dir, best)
-    logger.info("%s; best trial %s: %s = %s", message, best.trial, best.metric, best.value)
+        outcome = _search_optuna(spec, spec_path, model_dir, poll_seconds)
+    best = select_winner(spec, model_dir, outcome.results) if outcome.succeeded else None
+    if best is None:
+        fail_search(spec, model_dir, outcome, links=None)
+    logger.info("%s; best trial %s: %s = %s", outcome.message, best.trial, best.metric, best.value)
     return Searched(best.trial, dict(best.params), best.value, url)
 
 
 def _search_optuna(
     spec: SearchSpec, spec_path: str, model_dir: str, poll_seconds: float
-) -> tuple[bool, str]:
-    from odsweep.backends.optuna import LocalEngine
-
+) -> SearchOutcome:
     if storage.is_remote(model_dir):
         # SQLite cannot live in a bucket, and the pod's disk goes with the pod: a new
         # study would name its trials as an earlier run's and wipe their folders.
@@ -161,27 +152,14 @@ def _search_optuna(
         study = "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="odsweep-study-"), "study.db")
     else:
         study = default_storage(model_dir)
-    engine = LocalEngine(
+    return run_local_search(
         spec,
-        spec_path=spec_path if storage.is_remote(spec_path) else os.path.abspath(spec_path),
+        spec_path=spec_path,
         output_dir=model_dir,
         storage_url=study,
         show_progress=False,
         poll_seconds=poll_seconds,
     )
-    outcome = engine.run()
-    return outcome.succeeded, outcome.message
-
-
-def _keep_export(best: Best, model_dir: str) -> Best:
-    """The same winner as a previous run keeps its export record (the export is reused)."""
-    try:
-        previous = read_best(model_dir)
-    except InputError:
-        return best
-    if previous.trial == best.trial and previous.step == best.step and previous.export:
-        return replace(best, export=previous.export)
-    return best
 
 
 # -- export -----------------------------------------------------------------------------
@@ -206,8 +184,6 @@ def export(spec_path: str, *, model_dir: str, best_trial: str) -> Exported:
         InputError: ``best.json`` names another trial than ``best_trial``.
         ExportFailed: The exporter failed.
     """
-    from odsweep.export import export_trial
-
     spec = load(spec_path)
     best = read_best(model_dir)
     if best.trial != best_trial:
@@ -215,28 +191,7 @@ def export(spec_path: str, *, model_dir: str, best_trial: str) -> Exported:
             f"best_trial: {model_dir}/best.json names {best.trial!r}, got {best_trial!r}; "
             "another run wrote to the same model_dir"
         )
-    done = best.export
-    if done and storage.exists(storage.join(str(done["path"]), "saved_model.pb")):
-        logger.info("the winner %s is already exported at %s", best.trial, done["path"])
-        return _exported(best)
-    exported = export_trial(
-        storage.join(model_dir, TRIALS_DIR, best.trial),
-        model_base(spec, model_dir),
-        input_type=spec.export.input_type.value,
-        provenance={"spec": spec.name, "odsweep_version": __version__, "via": "kfp pipeline"},
-    )
-    record = {
-        "path": exported.path,
-        "base": exported.base,
-        "version": exported.version,
-        "input_type": exported.input_type,
-    }
-    best = replace(best, export=record)
-    write_best(model_dir, best)
-    return _exported(best)
-
-
-def _exported(best: Best) -> Exported:
+    best = export_winner(spec, model_dir, best, via="kfp pipeline")
     e = best.export
     return Exported(
         base=str(e["base"]),
@@ -259,23 +214,18 @@ def verify(spec_path: str, *, model_dir: str, model_path: str) -> dict[str, floa
         the images run, the mean and max ``num_detections``, the max score, the seconds.
 
     Raises:
+        InputError: ``best.json``'s export is not ``model_path``.
         ExportFailed: The model does not load or run, or lacks a detection output.
     """
-    from odsweep.export import verify_saved_model
-
     spec = load(spec_path)
     best = read_best(model_dir)
-    input_type = str(best.export.get("input_type", spec.export.input_type.value))
-    trial_dir = storage.join(model_dir, TRIALS_DIR, best.trial)
-    eval_input = spec.eval_input_path or _config_eval_input(trial_dir)
-    result = verify_saved_model(model_path, input_type=input_type, eval_input=eval_input)
+    if str(best.export.get("path")) != model_path:
+        raise InputError(
+            f"model_path: {model_dir}/best.json's export is {best.export.get('path')!r}, "
+            f"got {model_path!r}; another run wrote to the same model_dir"
+        )
+    best, result = verify_winner(spec, model_dir, best)
     detections = list(result.num_detections)
-    export_record = {
-        **best.export,
-        "verified_images": result.images,
-        "num_detections": detections,
-    }
-    write_best(model_dir, replace(best, export=export_record))
     return {
         "best_metric": float(best.value),
         "verified_images": float(result.images),
@@ -284,13 +234,6 @@ def verify(spec_path: str, *, model_dir: str, model_path: str) -> dict[str, floa
         "max_score": float(result.max_score),
         "verify_seconds": round(float(result.seconds), 3),
     }
-
-
-def _config_eval_input(trial_dir: str) -> str:
-    from odsweep import odconfig
-
-    config = odconfig.load_pipeline_config(storage.join(trial_dir, "pipeline.config"))
-    return str(config.eval_input_reader[0].tf_record_input_reader.input_path[0])
 
 
 def best_params_json(params: Mapping[str, Any]) -> str:

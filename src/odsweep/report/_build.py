@@ -45,7 +45,7 @@ def build_report(
         direction: Which way ``metric`` improves.
         param_scales: Parameter name -> "linear", "log" or "categorical"; its order is
             the order of the leaderboard's parameter columns and of the parameter plots.
-        best_trial: The engine's best trial; defaults to the top of the leaderboard.
+        best_trial: The selection's winner; None shows no winner (the search failed).
         links: Label -> URL (rendered as a link) or command (rendered as code), e.g.
             ``{"Katib UI": "https://...", "TensorBoard": "tensorboard --logdir ..."}``.
         export_location: Where the best model was exported, if it was.
@@ -61,10 +61,9 @@ def build_report(
     if bad:
         raise ValueError(f"param_scales: scale must be one of {SCALES}, got {', '.join(bad)}")
     rows = leaderboard(results, metric, direction)
-    ranked = [row for row in rows if row.rank is not None]
-    best_name = (
-        best_trial if best_trial is not None else (ranked[0].result.trial if ranked else None)
-    )
+    # The winner is the selection's (odsweep.selection), never this table's top row: a
+    # failed trial can have the best value and must not be shown as the best.
+    best_name = best_trial
     scored = [(result, best_of(result, metric, direction)) for result in results]
     plots, images = render_plots(scored, rows, metric, direction, param_scales)
     content = Content(

@@ -94,7 +94,10 @@ def _leaderboard(content: Content) -> list[str]:
 def _best(content: Content, row: Row | None) -> list[str]:
     metric = escape(content.metric)
     if content.best_name is None:
-        return [f"<p>No trial reported a finite {metric}.</p>"]
+        return [
+            f"<p>No winner: no trial that succeeded or stopped early has a finite {metric}, "
+            "or the search failed.</p>"
+        ]
     items = [f"<li><strong>Trial:</strong> {escape(content.best_name)}</li>"]
     if row is None:
         items.append("<li>Not among the trials in this report.</li>")

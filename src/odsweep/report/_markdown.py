@@ -79,7 +79,10 @@ def _leaderboard(content: Content) -> list[str]:
 
 def _best(content: Content, row: Row | None) -> list[str]:
     if content.best_name is None:
-        return [f"No trial reported a finite {md_text(content.metric)}."]
+        return [
+            "No winner: no trial that succeeded or stopped early has a finite "
+            f"{md_text(content.metric)}, or the search failed."
+        ]
     lines = [f"- **Trial:** {md_text(content.best_name)}"]
     if row is None:
         lines.append("- Not among the trials in this report.")

@@ -50,6 +50,7 @@ from odsweep.backends.katib._client import (
     OnExisting,
     run_search,
 )
+from odsweep.backends.katib._engine import KatibEngine
 from odsweep.backends.katib._errors import (
     ExperimentFailed,
     ExperimentGone,
@@ -107,6 +108,7 @@ __all__ = [
     "FollowTimeout",
     "KatibApiError",
     "KatibBackend",
+    "KatibEngine",
     "KatibError",
     "KatibOptions",
     "KatibOutcome",

@@ -25,13 +25,12 @@ from odsweep.backends.optuna._policy import (
 )
 
 if TYPE_CHECKING:
-    from odsweep.backends.optuna._engine import LocalEngine, SearchOutcome
+    from odsweep.backends.optuna._engine import LocalEngine
     from odsweep.backends.optuna._sampling import distributions, make_sampler, suggest
 
 __all__ = [
     "STOP_RUNNING_TRIALS_ON_END",
     "LocalEngine",
-    "SearchOutcome",
     "Tally",
     "Verdict",
     "distributions",
@@ -51,7 +50,7 @@ def __getattr__(name: str) -> object:
         from odsweep.backends.optuna import _sampling
 
         return getattr(_sampling, name)
-    if name in ("LocalEngine", "SearchOutcome"):
+    if name == "LocalEngine":
         from odsweep.backends.optuna import _engine
 
         return getattr(_engine, name)

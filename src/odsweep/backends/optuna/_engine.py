@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import optuna
 from optuna.trial import TrialState
@@ -25,6 +25,7 @@ from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_tri
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
 from odsweep.errors import EXIT_SIGTERM, OdsweepError
+from odsweep.results._outcome import SearchOutcome
 from odsweep.spec import SearchSpec
 from odsweep.trial.result import RESULT_FILE, TrialResult, TrialStatus, read_result, write_result
 
@@ -35,19 +36,6 @@ _STATE_OF = {
     TrialStatus.SUCCEEDED: TrialState.COMPLETE,
     TrialStatus.EARLY_STOPPED: TrialState.PRUNED,
 }
-
-
-@dataclass(frozen=True)
-class SearchOutcome:
-    """How the search ended and every trial's result, in trial order."""
-
-    verdict: policy.Verdict
-    results: tuple[TrialResult, ...]
-    message: str
-
-    @property
-    def succeeded(self) -> bool:
-        return self.verdict in (policy.Verdict.SUCCEEDED_MAX_TRIALS, policy.Verdict.SUCCEEDED_GOAL)
 
 
 class LocalEngine:
@@ -84,6 +72,7 @@ class LocalEngine:
         self.log_dir = log_dir
         self.spec_path = spec_path
         self.trials_dir = storage.join(output_dir, TRIALS_DIR)
+        self.storage_url = storage_url
         self.poll_seconds = poll_seconds
         self.argv_prefix = argv_prefix
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -108,8 +97,14 @@ class LocalEngine:
             raise
         finally:
             self.progress.close()
-        results = self.results()
-        return SearchOutcome(verdict=verdict, results=results, message=self._message(verdict))
+        return SearchOutcome(
+            verdict=verdict,
+            succeeded=verdict in policy.SUCCEEDED,
+            results=self.results(),
+            message=self._message(verdict),
+            where=self.storage_url,
+            look=f"the trial logs in {self.trials_dir}",
+        )
 
     def _loop(self) -> policy.Verdict:
         last_beat = 0.0

@@ -119,6 +119,10 @@ class Verdict(enum.Enum):
     FAILED_MAX_FAILED = "failed: maxFailedTrialCount reached"
 
 
+SUCCEEDED = frozenset({Verdict.SUCCEEDED_MAX_TRIALS, Verdict.SUCCEEDED_GOAL})
+"""The verdicts that end a search as a success."""
+
+
 STOP_RUNNING_TRIALS_ON_END: Mapping[Verdict, bool] = MappingProxyType(
     {
         # Katib stops nothing when the Experiment completes (experiment_controller.go:

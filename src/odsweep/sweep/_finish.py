@@ -1,0 +1,282 @@
+"""The end of a sweep, written once: select -> ``best.json`` -> export or reuse ->
+verify -> report.
+
+Every path that ends a sweep calls these functions: ``odsweep run`` on both backends
+(:func:`finish`), the KFP pipeline's steps (one function per step) and
+``odsweep best|export|report``. So the winner rule, the export-reuse rule, the eval
+input used to verify an export and the failure report cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, NoReturn
+
+from odsweep import __version__, storage
+from odsweep.errors import InputError, OdsweepError
+from odsweep.report import Report, build_report, write_report
+from odsweep.results._outcome import SearchOutcome
+from odsweep.selection import Best, best_record, read_best, select_best, write_best
+from odsweep.spec import SearchSpec
+from odsweep.sweep._layout import TRIALS_DIR, model_base, param_scales, trial_dir
+from odsweep.trial.result import TrialResult
+
+logger = logging.getLogger(__name__)
+
+SAVED_MODEL = "saved_model.pb"
+
+
+class SearchFailed(OdsweepError):
+    """The search ended without a usable winner (failure budget spent, no best checkpoint)."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What ``odsweep run`` tells the user at the end."""
+
+    output_dir: str
+    best: Best | None
+    export_path: str | None
+    report_html: str
+    message: str
+    study: str = ""
+
+
+# -- selection --------------------------------------------------------------------------
+
+
+def select_winner(spec: SearchSpec, output_dir: str, results: Sequence[TrialResult]) -> Best | None:
+    """Apply the selection rule and write ``best.json``; None when no trial competes.
+
+    A previous ``best.json`` export record is kept only when it still is the export of
+    this winner (see :func:`export_is_current`); otherwise the new ``best.json`` has no
+    export and :func:`export_winner` publishes a new version.
+    """
+    winner = select_best(list(results), spec.objective.type)
+    if winner is None:
+        return None
+    best = best_record(winner)
+    previous = previous_best(output_dir)
+    if previous is not None and export_is_current(spec, output_dir, previous, best):
+        best = replace(best, export=previous.export)
+    write_best(output_dir, best)
+    return best
+
+
+def previous_best(output_dir: str) -> Best | None:
+    """The ``best.json`` an earlier run wrote, None when there is none.
+
+    Raises:
+        InputError: It exists but cannot be read (the file named, what is wrong).
+    """
+    from odsweep.selection import BEST_FILE
+
+    if not storage.exists(storage.join(output_dir, BEST_FILE)):
+        return None
+    return read_best(output_dir)
+
+
+def export_is_current(spec: SearchSpec, output_dir: str, previous: Best, best: Best) -> bool:
+    """Is ``previous``'s export the export of ``best`` (same trial, step, files)?"""
+    export = previous.export
+    if not export or previous.trial != best.trial or previous.step != best.step:
+        return False
+    if export.get("input_type") != spec.export.input_type.value:
+        return False
+    return storage.exists(storage.join(str(export.get("path")), SAVED_MODEL))
+
+
+# -- export and verification ------------------------------------------------------------
+
+
+def eval_input_of(spec: SearchSpec, trial_path: str) -> str:
+    """The images an export is verified on: the spec's ``evalInputPath``, else the
+    trial's own ``pipeline.config`` eval input (what the trial evaluated on)."""
+    if spec.eval_input_path:
+        return spec.eval_input_path
+    from odsweep import odconfig
+
+    config = odconfig.load_pipeline_config(storage.join(trial_path, "pipeline.config"))
+    return str(config.eval_input_reader[0].tf_record_input_reader.input_path[0])
+
+
+def export_winner(spec: SearchSpec, output_dir: str, best: Best, *, via: str = "") -> Best:
+    """Publish the winner's best checkpoint, or reuse its export; updates ``best.json``."""
+    if best.export and export_is_current(spec, output_dir, best, best):
+        logger.info("the winner %s is already exported at %s", best.trial, best.export["path"])
+        return best
+    exported = _export(spec, output_dir, best.trial, via=via)
+    record: dict[str, Any] = {
+        "path": exported.path,
+        "base": exported.base,
+        "version": exported.version,
+        "input_type": exported.input_type,
+    }
+    best = replace(best, export=record)
+    write_best(output_dir, best)
+    return best
+
+
+def verify_winner(spec: SearchSpec, output_dir: str, best: Best) -> tuple[Best, Any]:
+    """Load the winner's export with plain TensorFlow and run eval images through it;
+    records the result in ``best.json``. Returns the updated record and the
+    ``VerifyResult``."""
+    from odsweep.export import verify_saved_model
+
+    if not best.export:
+        raise InputError(f"best.json: {best.trial!r} has no export to verify; export it first")
+    input_type = str(best.export.get("input_type", spec.export.input_type.value))
+    verified = verify_saved_model(
+        str(best.export["path"]),
+        input_type=input_type,
+        eval_input=eval_input_of(spec, trial_dir(output_dir, best.trial)),
+    )
+    logger.info(
+        "verified %s on %d images (max score %.3f)",
+        best.export["path"],
+        verified.images,
+        verified.max_score,
+    )
+    export = {
+        **best.export,
+        "verified_images": verified.images,
+        "num_detections": list(verified.num_detections),
+    }
+    best = replace(best, export=export)
+    write_best(output_dir, best)
+    return best, verified
+
+
+def export_trial_verified(
+    spec: SearchSpec,
+    output_dir: str,
+    trial: str,
+    *,
+    base: str | None = None,
+    input_type: str | None = None,
+) -> str:
+    """Export any finished trial of the output (``odsweep export --trial``) and verify it
+    exactly as the winner's export is verified; returns the version folder."""
+    from odsweep.export import verify_saved_model
+
+    exported = _export(spec, output_dir, trial, base=base, input_type=input_type)
+    verify_saved_model(
+        exported.path,
+        input_type=exported.input_type,
+        eval_input=eval_input_of(spec, trial_dir(output_dir, trial)),
+    )
+    return str(exported.path)
+
+
+def _export(
+    spec: SearchSpec,
+    output_dir: str,
+    trial: str,
+    *,
+    base: str | None = None,
+    input_type: str | None = None,
+    via: str = "",
+) -> Any:
+    from odsweep.export import export_trial
+
+    provenance = {"spec": spec.name, "odsweep_version": __version__}
+    if via:
+        provenance["via"] = via
+    return export_trial(
+        trial_dir(output_dir, trial),
+        base or model_base(spec, output_dir),
+        input_type=input_type or spec.export.input_type.value,
+        provenance=provenance,
+    )
+
+
+# -- report -----------------------------------------------------------------------------
+
+
+def sweep_report(
+    spec: SearchSpec,
+    output_dir: str,
+    results: Sequence[TrialResult],
+    best: Best | None,
+    *,
+    export_path: str | None = None,
+    notes: Sequence[str] = (),
+    links: Mapping[str, str] | None = None,
+) -> Report:
+    """The sweep's report; ``best`` is the selection's winner (None: no winner shown)."""
+    default_links = {
+        "TensorBoard": f"tensorboard --logdir {storage.join(output_dir, TRIALS_DIR)}",
+        "optuna-dashboard": f"odsweep dashboard {output_dir}",
+    }
+    return build_report(
+        title=f"odsweep: {spec.name}",
+        results=list(results),
+        metric=spec.objective.metric,
+        direction=spec.objective.type,
+        param_scales=param_scales(spec),
+        best_trial=best.trial if best else None,
+        links=default_links if links is None else links,
+        export_location=export_path,
+        notes=notes,
+    )
+
+
+def write_sweep_report(
+    spec: SearchSpec,
+    output_dir: str,
+    results: Sequence[TrialResult],
+    best: Best | None,
+    export_path: str | None,
+    *,
+    notes: Sequence[str] = (),
+    links: Mapping[str, str] | None = None,
+) -> str:
+    """Write report.md/report.html for a sweep; returns the HTML file's path."""
+    report = sweep_report(
+        spec, output_dir, results, best, export_path=export_path, notes=notes, links=links
+    )
+    _, html = write_report(report, output_dir)
+    return html
+
+
+# -- the whole end ----------------------------------------------------------------------
+
+
+def fail_search(
+    spec: SearchSpec, output_dir: str, outcome: SearchOutcome, *, links: Mapping[str, str] | None
+) -> NoReturn:
+    """Report the trials of a search without a winner, then raise :class:`SearchFailed`."""
+    why = outcome.message if not outcome.succeeded else "no trial has a best checkpoint"
+    html = write_sweep_report(
+        spec, output_dir, outcome.results, None, None, notes=[outcome.message], links=links
+    )
+    look = f" and {outcome.look}" if outcome.look else ""
+    raise SearchFailed(f"search {spec.name!r} failed: {why}; see {html}{look}")
+
+
+def finish(
+    spec: SearchSpec,
+    output_dir: str,
+    outcome: SearchOutcome,
+    *,
+    links: Mapping[str, str] | None = None,
+) -> SweepResult:
+    """Select, write ``best.json``, export (or reuse) and verify the winner, report.
+
+    Raises:
+        SearchFailed: The search failed, or no trial has a best checkpoint.
+        ExportFailed: The winner's export or its verification failed.
+    """
+    best = select_winner(spec, output_dir, outcome.results) if outcome.succeeded else None
+    if best is None:
+        fail_search(spec, output_dir, outcome, links=links)
+    best = export_winner(spec, output_dir, best)
+    if "verified_images" not in best.export:
+        best, _ = verify_winner(spec, output_dir, best)
+    export_path = str(best.export["path"])
+    html = write_sweep_report(
+        spec, output_dir, outcome.results, best, export_path, notes=[outcome.message], links=links
+    )
+    return SweepResult(output_dir, best, export_path, html, outcome.message, study=outcome.where)

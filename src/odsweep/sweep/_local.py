@@ -1,0 +1,107 @@
+"""``odsweep run`` on one machine: validate, search with the local Optuna engine, finish."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+from odsweep import storage
+from odsweep.errors import InputError
+from odsweep.results._outcome import SearchOutcome
+from odsweep.spec import SearchSpec, load_spec
+from odsweep.sweep._finish import SweepResult, finish
+from odsweep.sweep._layout import (
+    TRIALS_DIR,
+    default_output,
+    default_storage,
+    local_state_dir,
+    snapshot_spec,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _check_study_not_lost(output_dir: str, url: str) -> None:
+    """Refuse to start a new default study over trials an earlier study ran.
+
+    The new study would name its trials as the old one did and wipe their folders.
+    """
+    db = url[len("sqlite:///") :]
+    if os.path.exists(db):
+        return
+    trials = storage.list_dir(storage.join(output_dir, TRIALS_DIR))
+    if trials:
+        raise InputError(
+            f"--storage: {output_dir} already holds {len(trials)} trial(s) but there is no "
+            f"study at {db}; run from the directory the sweep was started in, give its study "
+            "with --storage, or choose a new --output"
+        )
+
+
+def run_local_search(
+    spec: SearchSpec,
+    *,
+    spec_path: str,
+    output_dir: str,
+    storage_url: str,
+    show_progress: bool = True,
+    argv_prefix: Sequence[str] | None = None,
+    poll_seconds: float = 1.0,
+) -> SearchOutcome:
+    """Run (or resume) the search on this machine; the spec is already snapshotted."""
+    from odsweep.backends.optuna import LocalEngine
+
+    state_dir = os.path.abspath(local_state_dir(output_dir))
+    os.makedirs(state_dir, exist_ok=True)
+    engine = LocalEngine(
+        spec,
+        spec_path=spec_path if storage.is_remote(spec_path) else os.path.abspath(spec_path),
+        output_dir=output_dir,
+        storage_url=storage_url,
+        show_progress=show_progress,
+        argv_prefix=list(argv_prefix) if argv_prefix else None,
+        poll_seconds=poll_seconds,
+        log_dir=storage.join(state_dir, TRIALS_DIR) if storage.is_remote(output_dir) else None,
+    )
+    return engine.run()
+
+
+def run_sweep(
+    spec_path: str,
+    *,
+    output_dir: str | None = None,
+    storage_url: str | None = None,
+    show_progress: bool = True,
+    argv_prefix: Sequence[str] | None = None,
+    poll_seconds: float = 1.0,
+) -> SweepResult:
+    """Validate, search, then finish (select, export and verify, report).
+
+    Raises:
+        InputError: a bad spec (nothing run).
+        SearchFailed: the search failed, or no trial has a best checkpoint.
+        ExportFailed: the winner's export or its verification failed.
+    """
+    from odsweep.validation import check_spec
+
+    spec = load_spec(spec_path)
+    check_spec(spec)
+    output_dir = output_dir or default_output(spec)
+    url = storage_url or default_storage(output_dir)
+    if storage_url is None:
+        _check_study_not_lost(output_dir, url)
+    storage.makedirs(output_dir)
+    snapshot = snapshot_spec(spec, output_dir)
+    logger.info("sweep %s: output %s", spec.name, output_dir)
+    logger.info("study: %s (resume: the same command again, from %s)", url, os.getcwd())
+    outcome = run_local_search(
+        spec,
+        spec_path=snapshot,
+        output_dir=output_dir,
+        storage_url=url,
+        show_progress=show_progress,
+        argv_prefix=argv_prefix,
+        poll_seconds=poll_seconds,
+    )
+    return finish(spec, output_dir, outcome)
