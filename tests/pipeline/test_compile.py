@@ -96,24 +96,13 @@ def test_the_backend_chooses_one_of_two_search_tasks(default: tuple[Any, Any]) -
 
 def test_storage_credentials_and_placement(default: tuple[Any, Any]) -> None:
     executors = default[1]
-    assert set(executors) == {
-        "exec-validate-search-space",
-        "exec-search",
-        "exec-search-2",
-        "exec-export-best-model",
-        "exec-verify-model",
-        "exec-sweep-report",
-    }
+    # Only the placed steps have Kubernetes settings: no Secret by default.
+    assert set(executors) == {"exec-search-2", "exec-export-best-model"}
     for name, config in executors.items():
-        (secret,) = config["secretAsEnv"]
-        assert secret["secretName"] == "odsweep-gcp-credentials", name
-        assert secret["optional"] is True, name  # absent Secret: the pod's own identity
-        assert secret["keyToEnv"] == [{"envVar": "ODSWEEP_GCP_KEY_JSON", "secretKey": "key.json"}]
+        # Workload Identity by default: no Secret a pod could wait for.
+        assert "secretAsEnv" not in config, name
     for name, executor in default[0]["deploymentSpec"]["executors"].items():
-        # The name too, so the Katib trial pods mount the same Secret.
-        assert executor["container"]["env"] == [
-            {"name": "ODSWEEP_CREDENTIALS_SECRET", "value": "odsweep-gcp-credentials"}
-        ], name
+        assert "env" not in executor["container"], name
     gpu = [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]
     placed = {"exec-search-2", "exec-export-best-model"}
     for name, config in executors.items():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -14,7 +12,7 @@ import yaml
 
 from odsweep.configs import base_config_path
 from odsweep.errors import InputError
-from odsweep.pipeline import _credentials, _katib_step, _steps
+from odsweep.pipeline import _katib_step, _steps
 from odsweep.pipeline._report_step import copy_tree, report
 from odsweep.selection import best_record, read_best, write_best
 from odsweep.sweep import SPEC_SNAPSHOT, SearchFailed, snapshot_spec, trial_results
@@ -133,26 +131,6 @@ def test_katib_ui_url() -> None:
         == "https://kf.example.com/katib/experiment/ssd?ns=team-a"
     )
     assert _katib_step.katib_ui_url("", "team-a", "ssd") == "/katib/experiment/ssd?ns=team-a"
-
-
-def test_secret_credentials_become_a_private_key_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
-    monkeypatch.delenv(_credentials.CREDENTIALS_JSON_ENV, raising=False)
-    assert _credentials.use_secret_credentials() is None
-    assert _credentials.credentials_secret() is None  # no key: Workload Identity
-    monkeypatch.setenv(_credentials.CREDENTIALS_JSON_ENV, '{"type": "service_account"}')
-    path = _credentials.use_secret_credentials()
-    assert path is not None and os.environ["GOOGLE_APPLICATION_CREDENTIALS"] == path
-    assert Path(path).read_text() == '{"type": "service_account"}'
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    os.unlink(path)
-    monkeypatch.delenv(_credentials.CREDENTIALS_SECRET_ENV, raising=False)
-    assert _credentials.credentials_secret() == "odsweep-gcp-credentials"
-    monkeypatch.setenv(_credentials.CREDENTIALS_SECRET_ENV, "gcs-key")
-    assert _credentials.credentials_secret() == "gcs-key"
-    # An explicit key file wins over the Secret.
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json")
-    assert _credentials.use_secret_credentials() == "/var/secrets/google/key.json"
 
 
 @pytest.fixture

@@ -37,8 +37,9 @@ def register(sub: Any) -> None:
     p.add_argument("--image", help="the odsweep image the steps run in (default: the placeholder)")
     p.add_argument(
         "--credentials-secret",
-        help="Secret with a GCP key as key.json, passed to the steps as env (optional at run "
-        "time; default: odsweep-gcp-credentials)",
+        metavar="NAME",
+        help="Secret with a GCP key as key.json, passed to the steps as env; the Secret "
+        "must exist (default: no Secret, the pods' own identity, e.g. Workload Identity)",
     )
     p.add_argument(
         "--search-gpus",

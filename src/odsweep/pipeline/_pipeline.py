@@ -30,7 +30,6 @@ from odsweep.pipeline._components import (
 from odsweep.pipeline._credentials import (
     CREDENTIALS_JSON_ENV,
     CREDENTIALS_KEY,
-    CREDENTIALS_SECRET,
     CREDENTIALS_SECRET_ENV,
 )
 from odsweep.pipeline._params import DEFAULT_BACKEND, UNSET_COUNT, UNSET_OPTIONAL, UNSET_STR
@@ -82,8 +81,9 @@ class ClusterSettings:
     Attributes:
         image: The odsweep image every step runs in.
         credentials_secret: Secret whose ``key.json`` (a GCP service-account key) the
-            steps get as an environment variable; optional, so without it the pods'
-            own identity (Workload Identity) applies.
+            steps get as an environment variable; the Secret must then exist. None (the
+            default): no Secret is referenced and the pods' own identity (Workload
+            Identity) applies.
         accelerator: The GPU resource name.
         search_gpus: GPUs of the search step with the optuna backend (its trials run
             in that pod); the katib search step gets none (its trials are Katib pods).
@@ -92,7 +92,7 @@ class ClusterSettings:
     """
 
     image: str = DEFAULT_IMAGE
-    credentials_secret: str = CREDENTIALS_SECRET
+    credentials_secret: str | None = None
     accelerator: str = GPU_RESOURCE
     search_gpus: int = 1
     node_selector: Mapping[str, str] = field(default_factory=_no_labels)
@@ -109,13 +109,8 @@ def _configure(
     # Every step reads or writes storage KFP cannot see (model_dir, eval_dir, the export):
     # a cache hit would hand out paths to files a later run replaced or deleted.
     task.set_caching_options(False)
-    kubernetes.use_secret_as_env(
-        task,
-        secret_name=settings.credentials_secret,
-        secret_key_to_env={CREDENTIALS_KEY: CREDENTIALS_JSON_ENV},
-        optional=True,
-    )
-    task.set_env_variable(CREDENTIALS_SECRET_ENV, settings.credentials_secret)
+    if settings.credentials_secret is not None:
+        _use_secret(task, settings.credentials_secret)
     if placed:
         for key, value in sorted(settings.node_selector.items()):
             kubernetes.add_node_selector(task, label_key=key, label_value=value)
@@ -129,6 +124,23 @@ def _configure(
                 toleration_seconds=t.toleration_seconds,
             )
     return task.set_display_name(step)
+
+
+def _use_secret(task: dsl.PipelineTask, secret: str) -> None:
+    """The Secret's key as env, required, without the ``optional`` field in the package.
+
+    kfp-kubernetes writes ``optional`` even when False, and KFP drivers older than the
+    field reject the package (``unknown field "optional"``, kubeflow/pipelines#12495)
+    while later ones before 2.15 ignore it. Left out, it means required everywhere.
+    """
+    kubernetes.use_secret_as_env(
+        task, secret_name=secret, secret_key_to_env={CREDENTIALS_KEY: CREDENTIALS_JSON_ENV}
+    )
+    for entry in task.platform_config["kubernetes"]["secretAsEnv"]:
+        if entry.get("optional") is False:
+            del entry["optional"]
+    # The name too, so the Katib trial pods mount the same Secret.
+    task.set_env_variable(CREDENTIALS_SECRET_ENV, secret)
 
 
 def build_pipeline(settings: ClusterSettings | None = None) -> Any:

@@ -1,13 +1,19 @@
-"""``manifests/rbac.yaml`` grants the pipeline's account exactly what a Katib search needs."""
+"""``manifests/rbac.yaml`` grants exactly the Kubernetes API calls odsweep makes."""
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-RBAC = Path(__file__).resolve().parents[3] / "manifests" / "rbac.yaml"
+from odsweep.backends.katib import _api
+
+REPO = Path(__file__).resolve().parents[3]
+RBAC = REPO / "manifests" / "rbac.yaml"
+SRC = REPO / "src" / "odsweep"
 
 
 def _docs() -> dict[str, dict[str, Any]]:
@@ -18,7 +24,30 @@ def _docs() -> dict[str, dict[str, Any]]:
     return by_kind
 
 
-def test_role_grants_exactly_the_katib_verbs() -> None:
+# The Kubernetes client methods odsweep may call, as (API group, verb) per method prefix.
+_CUSTOM = re.compile(r"^(create|get|list|watch|delete|patch|replace)_namespaced_custom_object$")
+_CORE = {"read_namespace": ("", "namespaces", "get")}
+
+
+def _calls_in_code() -> set[tuple[str, str, str]]:
+    """(group, resource, verb) of every Kubernetes API call in src/odsweep, read from the AST."""
+    constants = {"EXPERIMENTS": _api.EXPERIMENTS, "TRIALS": _api.TRIALS}
+    calls = set()
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            method = node.func.attr
+            if match := _CUSTOM.match(method):
+                plural = node.args[3]
+                assert isinstance(plural, ast.Name), f"{path}: plural not a constant"
+                calls.add((_api.GROUP, constants[plural.id], match.group(1)))
+            elif method in _CORE:
+                calls.add(_CORE[method])
+    return calls
+
+
+def test_role_grants_exactly_the_calls_the_code_makes() -> None:
     role = _docs()["Role"]
     grants = {
         (group, resource, verb)
@@ -27,16 +56,23 @@ def test_role_grants_exactly_the_katib_verbs() -> None:
         for resource in rule["resources"]
         for verb in rule["verbs"]
     }
-    expected = {
-        ("kubeflow.org", "experiments", verb)
-        for verb in ("create", "get", "list", "watch", "delete")
-    } | {
-        ("kubeflow.org", resource, verb)
-        for resource in ("trials", "suggestions")
-        for verb in ("get", "list", "watch")
+    calls = _calls_in_code()
+    # The scan finds what it should: launch, follow, resume, delete, trials, the label.
+    assert calls == {
+        ("kubeflow.org", "experiments", "create"),
+        ("kubeflow.org", "experiments", "get"),
+        ("kubeflow.org", "experiments", "delete"),
+        ("kubeflow.org", "trials", "list"),
+        ("", "namespaces", "get"),
     }
-    assert grants == expected
-    assert all(set(rule) == {"apiGroups", "resources", "verbs"} for rule in role["rules"])
+    assert grants == calls
+    namespace = role["metadata"]["namespace"]
+    for rule in role["rules"]:
+        if rule["resources"] == ["namespaces"]:
+            # Cluster-scoped: only the Experiments' own namespace, by name.
+            assert rule["resourceNames"] == [namespace]
+        else:
+            assert set(rule) == {"apiGroups", "resources", "verbs"}
 
 
 def test_binding_ties_the_role_to_the_service_account_in_one_namespace() -> None:

@@ -30,6 +30,7 @@ from odsweep.backends.katib._compare import BUDGET_KEYS, MAX_SHOWN, SEARCH_KEYS,
 from odsweep.backends.katib._errors import ExperimentFailed, KatibApiError
 from odsweep.backends.katib._follow import RESUME_HINT, KatibOutcome, follow
 from odsweep.backends.katib._manifest import render_experiment
+from odsweep.backends.katib._namespace import CoreV1ApiLike, check_injection_label
 from odsweep.backends.katib._options import KatibOptions
 from odsweep.backends.katib._preflight import check_for_katib
 from odsweep.backends.katib._progress import describe_counts
@@ -65,6 +66,8 @@ class KatibBackend:
 
     Args:
         api: ``kubernetes.client.CustomObjectsApi`` or a stand-in with its four methods.
+        core: ``kubernetes.client.CoreV1Api`` (or a stand-in) to check the namespace's
+            metrics-collector label before creating; None skips that check.
         default_namespace: For specs and options that name no namespace (kubectl's).
         clock: Seconds, monotonic; tests pass a fake one.
         sleep: Waits between readings; tests pass one that advances ``clock``.
@@ -74,11 +77,13 @@ class KatibBackend:
         self,
         api: CustomObjectsApiLike,
         *,
+        core: CoreV1ApiLike | None = None,
         default_namespace: str = "default",
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.api = api
+        self.core = core
         self.default_namespace = default_namespace
         self._clock = clock
         self._sleep = sleep
@@ -92,8 +97,12 @@ class KatibBackend:
         Raises:
             InputError: "no Kubernetes configuration: ..." with the fix.
         """
+        from kubernetes import client
+
         api, namespace = connect(config_file=config_file, context=context)
-        return cls(api, default_namespace=namespace)
+        # The same ApiClient: one configuration, one connection pool.
+        core = client.CoreV1Api(getattr(api, "api_client", None))
+        return cls(api, core=core, default_namespace=namespace)
 
     def namespace_of(self, options: KatibOptions) -> str:
         return options.namespace or self.default_namespace
@@ -124,6 +133,8 @@ class KatibBackend:
         body = render_experiment(spec, options=options)
         namespace = self.namespace_of(options)
         name = spec.name
+        if self.core is not None:
+            check_injection_label(self.core, namespace)
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 self.api.create_namespaced_custom_object(
