@@ -21,8 +21,10 @@ from typing import Any
 import yaml
 
 from odsweep import __version__, storage
+from odsweep.backends.optuna._guard import mask_url
 from odsweep.errors import InputError, OdsweepError
 from odsweep.report import build_report, write_report
+from odsweep.runlock import maybe_run_lock
 from odsweep.selection import Best, best_record, read_best, select_best, write_best
 from odsweep.spec import Distribution, ParameterType, SearchSpec, load_spec, spec_to_dict
 from odsweep.trial.result import RESULT_FILE, TrialResult, read_result
@@ -71,23 +73,6 @@ def local_state_dir(output_dir: str) -> str:
 def default_storage(output_dir: str) -> str:
     """The default Optuna storage: a SQLite file in :func:`local_state_dir`."""
     return "sqlite:///" + os.path.abspath(os.path.join(local_state_dir(output_dir), STUDY_FILE))
-
-
-def _check_study_not_lost(output_dir: str, url: str) -> None:
-    """Refuse to start a new default study over trials an earlier study ran.
-
-    The new study would name its trials as the old one did and wipe their folders.
-    """
-    db = url[len("sqlite:///") :]
-    if os.path.exists(db):
-        return
-    trials = storage.list_dir(storage.join(output_dir, TRIALS_DIR))
-    if trials:
-        raise InputError(
-            f"--storage: {output_dir} already holds {len(trials)} trial(s) but there is no "
-            f"study at {db}; run from the directory the sweep was started in, give its study "
-            "with --storage, or choose a new --output"
-        )
 
 
 def snapshot_spec(spec: SearchSpec, output_dir: str) -> str:
@@ -143,7 +128,6 @@ def run_sweep(
         SearchFailed: the search failed, or no trial has a best checkpoint.
         ExportFailed: the winner's export or its verification failed.
     """
-    from odsweep.backends.optuna import LocalEngine
     from odsweep.validation import check_spec
 
     spec = load_spec(spec_path)
@@ -151,13 +135,30 @@ def run_sweep(
     output_dir = output_dir or default_output(spec)
     state_dir = os.path.abspath(local_state_dir(output_dir))
     url = storage_url or default_storage(output_dir)
-    if storage_url is None:
-        _check_study_not_lost(output_dir, url)
+    # One run per output with a SQLite study (not for a shared PostgreSQL one).
+    with maybe_run_lock(state_dir, output_dir=output_dir, storage_url=url):
+        return _locked_sweep(
+            spec, output_dir, url, state_dir, show_progress, argv_prefix, poll_seconds
+        )
+
+
+def _locked_sweep(
+    spec: SearchSpec,
+    output_dir: str,
+    url: str,
+    state_dir: str,
+    show_progress: bool,
+    argv_prefix: Sequence[str] | None,
+    poll_seconds: float,
+) -> SweepResult:
+    from odsweep.backends.optuna import LocalEngine
+
     storage.makedirs(output_dir)
-    os.makedirs(state_dir, exist_ok=True)
-    snapshot = snapshot_spec(spec, output_dir)
+    snapshot = storage.join(output_dir, SPEC_SNAPSHOT)
     logger.info("sweep %s: output %s", spec.name, output_dir)
-    logger.info("study: %s (resume: the same command again, from %s)", url, os.getcwd())
+    logger.info("study: %s (resume: the same command again, from %s)", mask_url(url), os.getcwd())
+    # The engine opens the study and refuses an output whose trials it does not know
+    # before the spec snapshot (or anything else) is written.
     engine = LocalEngine(
         spec,
         spec_path=snapshot if storage.is_remote(snapshot) else os.path.abspath(snapshot),
@@ -168,6 +169,7 @@ def run_sweep(
         poll_seconds=poll_seconds,
         log_dir=storage.join(state_dir, TRIALS_DIR) if storage.is_remote(output_dir) else None,
     )
+    snapshot_spec(spec, output_dir)
     outcome = engine.run()
     results = list(outcome.results)
     winner = select_best(results, spec.objective.type)
