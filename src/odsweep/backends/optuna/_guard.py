@@ -93,8 +93,19 @@ def read_sqlite_study(url: str, study_name: str) -> StudyTrials:
     return StudyTrials(url=url, exists=True, params=names_to_params(trials))
 
 
+def db_reason(exc: BaseException) -> str:
+    """The database driver's own words (Optuna wraps them in a generic storage error)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        orig = getattr(seen, "orig", None)
+        if orig is not None:
+            return " ".join(str(orig).split())[:200]
+        seen = seen.__cause__ or seen.__context__
+    return " ".join(str(exc).split())[:200]
+
+
 def study_unreadable(path: str, exc: BaseException) -> str:
-    why = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+    why = db_reason(exc)
     return (
         f"--storage: the study {path} is not a readable Optuna database ({why}); restore "
         "it from a backup, give the sweep's study with --storage, or choose a new --output"
@@ -165,10 +176,13 @@ def check_trials_known(*, output_dir: str, trials_dir: str, known: StudyTrials, 
     if not unknown:
         return
     shown = ", ".join(unknown[:3]) + (", ..." if len(unknown) > 3 else "")
-    whose = "has no such study" if not known.exists else "does not know them"
+    where = mask_url(known.url)
+    if known.exists:
+        why = f"that study {study!r} at {where} does not know (other names or parameters)"
+    else:
+        why = f"but {where} has no study {study!r}"
     raise InputError(
-        f"--storage: {output_dir} holds {len(unknown)} trial folder(s) ({shown}) that study "
-        f"{study!r} at {mask_url(known.url)} {whose}; give the study these trials ran with "
-        "(--storage, or run from the directory the sweep was started in), or choose a new "
-        "--output"
+        f"--storage: {output_dir} holds {len(unknown)} trial folder(s) ({shown}) {why}; give "
+        "the study these trials ran with (--storage, or run from the directory the sweep "
+        "was started in), or choose a new --output"
     )

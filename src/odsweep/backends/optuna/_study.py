@@ -24,7 +24,7 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from odsweep.backends.optuna._guard import mask_url
+from odsweep.backends.optuna._guard import db_reason, mask_url
 from odsweep.errors import InputError
 from odsweep.spec import ObjectiveType, SearchSpec, spec_to_dict
 
@@ -108,8 +108,8 @@ def open_study(
     try:
         with quiet_heartbeat():
             return _open(spec, storage_url, sampler)
-    except SQLAlchemyError as exc:
-        why = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+    except (SQLAlchemyError, ImportError) as exc:  # ImportError: no driver for the URL
+        why = db_reason(exc)
         raise InputError(
             f"--storage: cannot open the study at {mask_url(storage_url)} ({why}); check the "
             "URL and that the database is reachable and not damaged, or choose a new --output"
