@@ -125,9 +125,9 @@ def test_a_lost_study_is_not_started_over_the_bucket_trials(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # its ./runs/gs/... has no study
     with pytest.raises(InputError, match=(
-        r"^--storage: gs://odsweep-test/sweeps/run-3 already holds 2 trial\(s\) but there is "
-        r"no study at .*/elsewhere/runs/gs/odsweep-test/sweeps/run-3/study.db; run from the "
-        r"directory the sweep was started in, give its study with --storage, or choose a new "
-        r"--output$"
+        r"^--storage: gs://odsweep-test/sweeps/run-3 holds 2 trial folder\(s\) \(gcs-1, gcs-2\) "
+        r"but sqlite:///.*/elsewhere/runs/gs/odsweep-test/sweeps/run-3/study.db has no study "
+        r"'gcs'; give the study these trials ran with \(--storage, or run from the directory "
+        r"the sweep was started in\), or choose a new --output$"
     )):  # fmt: skip
         _run(spec_uri, out)

@@ -4,6 +4,9 @@
   ``<base>/<version>/`` (``saved_model.pb``, ``variables/``, ``assets.extra/`` with the
   pipeline.config, label map and ``odsweep_provenance.json``). Exactly the requested
   checkpoint is restored; no half-written version is ever visible.
+- :func:`winner_identity` / :func:`export_is_of_winner`: an export is reused only when
+  its provenance records the same trial, step, checkpoint index hash, config hash and
+  input type (recorded by :func:`export_trial`).
 - :func:`verify_saved_model`: load the export with plain TensorFlow and run real eval
   images through its ``serving_default`` signature.
 
@@ -18,6 +21,13 @@ from __future__ import annotations
 
 from odsweep.export._export import export_checkpoint, export_trial
 from odsweep.export._layout import existing_versions, next_version
+from odsweep.export._reuse import (
+    WinnerIdentity,
+    export_is_of_winner,
+    matches_winner,
+    read_provenance,
+    winner_identity,
+)
 from odsweep.export._types import (
     INPUT_TYPES,
     PROVENANCE_FILE,
@@ -33,9 +43,14 @@ __all__ = [
     "ExportFailed",
     "ExportResult",
     "VerifyResult",
+    "WinnerIdentity",
     "existing_versions",
     "export_checkpoint",
+    "export_is_of_winner",
     "export_trial",
+    "matches_winner",
     "next_version",
+    "read_provenance",
     "verify_saved_model",
+    "winner_identity",
 ]

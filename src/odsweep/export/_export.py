@@ -15,6 +15,7 @@ from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.export._checkpoint import checkpoint_problem, pinned_checkpoint_dir
 from odsweep.export._layout import is_local, new_staging_dir, publish, remove_tree
+from odsweep.export._reuse import winner_identity
 from odsweep.export._types import (
     ASSETS_EXTRA,
     INPUT_TYPES,
@@ -311,6 +312,15 @@ def export_trial(
         "seed": result.seed,
     }
     doc.update(provenance or {})
+    # What a later run compares to decide whether this export is its winner's (_reuse).
+    identity = winner_identity(
+        trial_dir,
+        trial=result.trial,
+        step=result.best.step,
+        checkpoint=result.best.checkpoint,
+        input_type=input_type,
+    )
+    doc.update(identity.provenance())
     return export_checkpoint(
         pipeline_config=storage.join(trial_dir, PIPELINE_FILE),
         checkpoint=result.best.checkpoint,

@@ -36,6 +36,7 @@ __all__ = [
     "join",
     "list_dir",
     "makedirs",
+    "move_tree",
     "read_bytes",
     "read_text",
     "remove",
@@ -194,3 +195,18 @@ def remove_tree(path: str) -> None:
         _gcs.remove_tree(path)
     else:
         _local.remove_tree(path)
+
+
+def move_tree(src: str, dst: str) -> None:
+    """Move a folder and everything in it to ``dst`` (which must not exist yet).
+
+    Local: one rename. ``gs://``: a server-side copy of each object, then the deletes.
+    """
+    if _remote(src) != _remote(dst):
+        raise ValueError(f"cannot move {src} to {dst}: both must be local or both gs://")
+    if _remote(src):
+        from odsweep.storage import _gcs
+
+        _gcs.move_tree(src, dst)
+    else:
+        _local.move_tree(src, dst)

@@ -311,3 +311,32 @@ def remove_tree(uri: str) -> None:
     names, _ = _list(uri, _folder(name), delimiter=None, missing_bucket_ok=True)
     for child in [name.rstrip("/"), *names]:
         remove(f"{SCHEME}{bucket}/{child}")
+
+
+def move_tree(src: str, dst: str) -> None:
+    """Copy every object under ``src/`` to ``dst/`` (server side), then delete the sources.
+
+    Not atomic (GCS has no rename): a failure part-way leaves both copies, never neither.
+    """
+    bucket, name = split(src)
+    dst_bucket, dst_name = split(dst)
+    if not name or not dst_name:
+        raise InputError(f"{src}: refusing to move a whole bucket; give a folder in it")
+    prefix = _folder(name)
+    names, _ = _list(src, prefix, delimiter=None, missing_bucket_ok=True)
+    for child in names:
+        target = _folder(dst_name) + child[len(prefix) :]
+
+        def copy(child: str = child, target: str = target) -> None:
+            source = _client().bucket(bucket)
+            source.copy_blob(
+                source.blob(child),
+                _client().bucket(dst_bucket),
+                target,
+                retry=None,
+                timeout=TIMEOUT,
+            )
+
+        _run(copy, f"{SCHEME}{bucket}/{child}", verb="write", key=None)
+    for child in names:
+        remove(f"{SCHEME}{bucket}/{child}")

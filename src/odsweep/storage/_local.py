@@ -86,3 +86,10 @@ def remove_tree(path: str) -> None:
         shutil.rmtree(target)
     else:
         target.unlink(missing_ok=True)
+
+
+def move_tree(src: str, dst: str) -> None:
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    # rename refuses an existing non-empty dst and never crosses file systems: a
+    # folder is moved whole or not at all.
+    os.rename(src, dst)

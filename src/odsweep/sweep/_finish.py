@@ -71,21 +71,38 @@ def previous_best(output_dir: str) -> Best | None:
     Raises:
         InputError: It exists but cannot be read (the file named, what is wrong).
     """
-    from odsweep.selection import BEST_FILE
+    from odsweep.records import read_best_checked
 
-    if not storage.exists(storage.join(output_dir, BEST_FILE)):
-        return None
-    return read_best(output_dir)
+    return read_best_checked(output_dir)
 
 
 def export_is_current(spec: SearchSpec, output_dir: str, previous: Best, best: Best) -> bool:
-    """Is ``previous``'s export the export of ``best`` (same trial, step, files)?"""
+    """Is ``previous``'s export really the export of ``best``?
+
+    Its provenance file must name the same trial, step and input type, and the hashes
+    of the checkpoint's index file and of the trial's ``pipeline.config`` must match
+    the files the winner has now; a missing or damaged provenance means no.
+    """
+    from odsweep.export import export_is_of_winner, winner_identity
+
     export = previous.export
     if not export or previous.trial != best.trial or previous.step != best.step:
         return False
-    if export.get("input_type") != spec.export.input_type.value:
+    input_type = str(export.get("input_type", ""))
+    if input_type != spec.export.input_type.value:
         return False
-    return storage.exists(storage.join(str(export.get("path")), SAVED_MODEL))
+    try:
+        identity = winner_identity(
+            trial_dir(output_dir, best.trial),
+            trial=best.trial,
+            step=best.step,
+            checkpoint=best.checkpoint,
+            input_type=input_type,
+        )
+    except InputError as exc:  # cannot be proven: publish anew (which says what is wrong)
+        logger.warning("the export of %s is not reused: %s", best.trial, exc)
+        return False
+    return export_is_of_winner(str(export.get("path")), identity)
 
 
 # -- export and verification ------------------------------------------------------------

@@ -7,11 +7,13 @@ import os
 from collections.abc import Sequence
 
 from odsweep import storage
-from odsweep.errors import InputError
+from odsweep.backends.optuna._guard import mask_url
 from odsweep.results._outcome import SearchOutcome
+from odsweep.runlock import maybe_run_lock
 from odsweep.spec import SearchSpec, load_spec
 from odsweep.sweep._finish import SweepResult, finish
 from odsweep.sweep._layout import (
+    SPEC_SNAPSHOT,
     TRIALS_DIR,
     default_output,
     default_storage,
@@ -20,23 +22,6 @@ from odsweep.sweep._layout import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _check_study_not_lost(output_dir: str, url: str) -> None:
-    """Refuse to start a new default study over trials an earlier study ran.
-
-    The new study would name its trials as the old one did and wipe their folders.
-    """
-    db = url[len("sqlite:///") :]
-    if os.path.exists(db):
-        return
-    trials = storage.list_dir(storage.join(output_dir, TRIALS_DIR))
-    if trials:
-        raise InputError(
-            f"--storage: {output_dir} already holds {len(trials)} trial(s) but there is no "
-            f"study at {db}; run from the directory the sweep was started in, give its study "
-            "with --storage, or choose a new --output"
-        )
 
 
 def run_local_search(
@@ -48,12 +33,16 @@ def run_local_search(
     show_progress: bool = True,
     argv_prefix: Sequence[str] | None = None,
     poll_seconds: float = 1.0,
+    write_snapshot: bool = False,
 ) -> SearchOutcome:
-    """Run (or resume) the search on this machine; the spec is already snapshotted."""
+    """Run (or resume) the search on this machine.
+
+    The engine opens the study first and refuses an output whose trials it does not
+    know, before the spec snapshot (``write_snapshot``) or anything else is written.
+    """
     from odsweep.backends.optuna import LocalEngine
 
     state_dir = os.path.abspath(local_state_dir(output_dir))
-    os.makedirs(state_dir, exist_ok=True)
     engine = LocalEngine(
         spec,
         spec_path=spec_path if storage.is_remote(spec_path) else os.path.abspath(spec_path),
@@ -64,6 +53,8 @@ def run_local_search(
         poll_seconds=poll_seconds,
         log_dir=storage.join(state_dir, TRIALS_DIR) if storage.is_remote(output_dir) else None,
     )
+    if write_snapshot:
+        snapshot_spec(spec, output_dir)
     return engine.run()
 
 
@@ -89,19 +80,23 @@ def run_sweep(
     check_spec(spec)
     output_dir = output_dir or default_output(spec)
     url = storage_url or default_storage(output_dir)
-    if storage_url is None:
-        _check_study_not_lost(output_dir, url)
-    storage.makedirs(output_dir)
-    snapshot = snapshot_spec(spec, output_dir)
-    logger.info("sweep %s: output %s", spec.name, output_dir)
-    logger.info("study: %s (resume: the same command again, from %s)", url, os.getcwd())
-    outcome = run_local_search(
-        spec,
-        spec_path=snapshot,
-        output_dir=output_dir,
-        storage_url=url,
-        show_progress=show_progress,
-        argv_prefix=argv_prefix,
-        poll_seconds=poll_seconds,
-    )
-    return finish(spec, output_dir, outcome)
+    state_dir = os.path.abspath(local_state_dir(output_dir))
+    # One run per output with a SQLite study (not for a shared PostgreSQL one); held
+    # to the end of the sweep, export and report included.
+    with maybe_run_lock(state_dir, output_dir=output_dir, storage_url=url):
+        storage.makedirs(output_dir)
+        logger.info("sweep %s: output %s", spec.name, output_dir)
+        logger.info(
+            "study: %s (resume: the same command again, from %s)", mask_url(url), os.getcwd()
+        )
+        outcome = run_local_search(
+            spec,
+            spec_path=storage.join(output_dir, SPEC_SNAPSHOT),
+            output_dir=output_dir,
+            storage_url=url,
+            show_progress=show_progress,
+            argv_prefix=argv_prefix,
+            poll_seconds=poll_seconds,
+            write_snapshot=True,
+        )
+        return finish(spec, output_dir, outcome)

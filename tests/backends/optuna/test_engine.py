@@ -226,7 +226,11 @@ def test_resume_after_the_engine_is_killed(tmp_path: Path, fake_env: Path) -> No
     second = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert "VERDICT SUCCEEDED_MAX_TRIALS" in second.stdout, second.stderr[-3000:]
     names = sorted(p.name for p in (out / "trials").iterdir())
-    assert names == ["fake-1", "fake-2", "fake-3", "fake-4"]  # nothing duplicated
+    assert names == [".attempts", "fake-1", "fake-2", "fake-3", "fake-4"]  # nothing duplicated
+    # The interrupted attempt was moved aside, not deleted.
+    assert sorted(p.name for p in (out / "trials" / ".attempts").iterdir()) == ["fake-2-1"]
+    kept = read_result(str(out / "trials" / ".attempts" / "fake-2-1"))
+    assert kept.status is TrialStatus.STOPPED and dict(kept.params) == params_2
     assert first_result.stat().st_mtime_ns == first_mtime  # finished trial untouched
     rerun = read_result(str(out / "trials" / "fake-2"))
     assert rerun.status is TrialStatus.SUCCEEDED and dict(rerun.params) == params_2

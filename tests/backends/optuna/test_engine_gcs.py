@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from odsweep.backends.optuna import LocalEngine, Verdict
+from odsweep.backends.optuna import LocalEngine, Verdict, suggest
+from odsweep.backends.optuna import _study as studies
 from odsweep.spec import load_spec
 from odsweep.trial.result import TrialStatus
 from tests.backends.optuna.test_engine import FAKE
@@ -26,11 +27,8 @@ def test_trials_write_into_the_bucket_and_the_engine_reads_them_there(
     monkeypatch.delenv("FAKE_FAIL_ABOVE", raising=False)
     monkeypatch.delenv("FAKE_LOG", raising=False)
     spec_uri = upload_search_space(gcs)
-    # What an interrupted earlier attempt left: the re-run must not see (or resume) it.
-    gcs.put("out/trials/gcs-1/ckpt-999.index", b"stale")
-    gcs.put("out/trials/gcs-1/result.json", "{not json")
     logs = tmp_path / "logs"
-    outcome = LocalEngine(
+    engine = LocalEngine(
         load_spec(spec_uri),
         spec_path=spec_uri,
         output_dir=gcs.uri("out"),
@@ -39,7 +37,17 @@ def test_trials_write_into_the_bucket_and_the_engine_reads_them_there(
         show_progress=False,
         argv_prefix=[sys.executable, str(FAKE)],
         log_dir=str(logs),
-    ).run()
+    )
+    # An earlier attempt of gcs-1 the study holds as its own interrupted trial (owned by
+    # this process, which never started it: a dead engine's), and what it left: the
+    # re-run must not see (or resume) it, and must not delete it either.
+    with studies.quiet_heartbeat():
+        trial = engine.study.ask()
+    suggest(trial, engine.spec)
+    studies.claim(engine.study, trial, "gcs-1")
+    gcs.put("out/trials/gcs-1/ckpt-999.index", b"stale")
+    gcs.put("out/trials/gcs-1/result.json", "{not json")
+    outcome = engine.run()
     assert outcome.verdict is Verdict.SUCCEEDED_MAX_TRIALS, outcome.message
     assert [r.trial for r in outcome.results] == ["gcs-1", "gcs-2"]
     assert all(r.status is TrialStatus.SUCCEEDED for r in outcome.results)
@@ -59,6 +67,9 @@ def test_trials_write_into_the_bucket_and_the_engine_reads_them_there(
         local = (logs / trial / "stdout.log").read_bytes()
         assert b"DetectionBoxes_Precision/mAP=" in local
         assert gcs.get(f"{prefix}stdout.log") == local
+    # The earlier attempt, moved aside whole.
+    assert gcs.get("out/trials/.attempts/gcs-1-1/ckpt-999.index") == b"stale"
+    assert gcs.get("out/trials/.attempts/gcs-1-1/result.json") == b"{not json"
 
 
 def test_a_remote_output_needs_a_local_log_dir(gcs: GcsBucket, tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ themselves (stopping rule, budgets, goal) live in :mod:`._policy`.
 from __future__ import annotations
 
 import logging
-import math
 import os
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -19,23 +19,25 @@ import optuna
 from optuna.trial import TrialState
 
 from odsweep import storage
+from odsweep.backends.optuna import _guard as guard
 from odsweep.backends.optuna import _policy as policy
+from odsweep.backends.optuna import _record as recorder
 from odsweep.backends.optuna import _study as studies
 from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_trial
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
-from odsweep.errors import EXIT_SIGTERM, OdsweepError
+from odsweep.errors import EXIT_SIGTERM, InputError, OdsweepError
+from odsweep.records import read_result_checked
 from odsweep.results._outcome import SearchOutcome
 from odsweep.spec import SearchSpec
-from odsweep.trial.result import RESULT_FILE, TrialResult, TrialStatus, read_result, write_result
+from odsweep.trial.result import TrialResult, TrialStatus, write_result
 
 logger = logging.getLogger(__name__)
 
 TRIALS_DIR = "trials"
-_STATE_OF = {
-    TrialStatus.SUCCEEDED: TrialState.COMPLETE,
-    TrialStatus.EARLY_STOPPED: TrialState.PRUNED,
-}
+# Test hook (fault injection): kill the engine after a trial's final result.json is
+# written and before the study is told. Never set it outside tests.
+TEST_KILL_BEFORE_TELL = "ODSWEEP_TEST_KILL_BEFORE_TELL"
 
 
 class LocalEngine:
@@ -76,7 +78,23 @@ class LocalEngine:
         self.poll_seconds = poll_seconds
         self.argv_prefix = argv_prefix
         optuna.logging.set_verbosity(optuna.logging.WARNING)
+        # The output's trials must be this study's before anything is written: a study
+        # that does not know them would re-run their names into their folders.
+        if guard.sqlite_path(storage_url) is not None:
+            known = guard.read_sqlite_study(storage_url, spec.name)
+            guard.check_trials_known(
+                output_dir=output_dir, trials_dir=self.trials_dir, known=known, study=spec.name
+            )
         self.study = studies.open_study(spec, storage_url, sampler=make_sampler(spec))
+        if guard.sqlite_path(storage_url) is None:  # a server study: read through Optuna
+            known = guard.StudyTrials(
+                url=storage_url,
+                exists=True,
+                params=guard.names_to_params(self.study.get_trials(deepcopy=False)),
+            )
+            guard.check_trials_known(
+                output_dir=output_dir, trials_dir=self.trials_dir, known=known, study=spec.name
+            )
         self.resources = Resources(parallel=spec.parallel_trial_count)
         self.running: dict[int, TrialProcess] = {}
         self.progress = Progress(spec, enabled=show_progress)
@@ -85,9 +103,14 @@ class LocalEngine:
 
     def run(self) -> SearchOutcome:
         """Search until the policy says the search is over; stop trials on interrupt."""
-        recovered = studies.recover(self.study)
-        if recovered:
-            logger.info("resuming: %d interrupted trial(s) will run again", recovered)
+        recovery = recorder.recover(self.study, self.trials_dir)
+        if recovery.recorded:
+            logger.info(
+                "resuming: %d trial(s) had finished and were recorded from their result.json",
+                len(recovery.recorded),
+            )
+        if recovery.rerun:
+            logger.info("resuming: %d interrupted trial(s) will run again", len(recovery.rerun))
         try:
             verdict = self._loop()
         except BaseException:
@@ -164,8 +187,10 @@ class LocalEngine:
 
     def _collect(self) -> None:
         for number, proc in list(self.running.items()):
-            self._report_evals(proc)
+            # Poll first: a trial seen exited has written everything it ever will, so
+            # the read below (and _finish's) cannot miss a last eval.
             code = proc.poll()
+            self._report_evals(proc)
             if code is None:
                 continue
             proc.close()
@@ -174,18 +199,12 @@ class LocalEngine:
             self._finish(proc, code)
 
     def _report_evals(self, proc: TrialProcess) -> None:
-        result = _try_read(proc.trial_dir)
+        # result.json is written atomically: a damaged one is an error, not "no eval yet".
+        result = read_result_checked(proc.trial_dir)
         if result is None or len(result.evals) <= proc.reported:
             return
         values = result.objective_values()
-        frozen = self.study._storage.get_trial(self._trial_id(proc.number))
-        for step, value in zip(
-            [e.step for e in result.evals][proc.reported :], values[proc.reported :], strict=True
-        ):
-            if math.isfinite(value) and step not in frozen.intermediate_values:
-                self.study._storage.set_trial_intermediate_value(
-                    self._trial_id(proc.number), step, value
-                )
+        recorder.report_evals(self.study, proc.number, result)
         proc.reported = len(values)
         rule = self.spec.early_stopping
         if rule is None or proc.early_stopping or proc.killing:
@@ -201,7 +220,8 @@ class LocalEngine:
             proc.terminate()
 
     def _finish(self, proc: TrialProcess, code: int, *, tell: bool = True) -> None:
-        result = _try_read(proc.trial_dir)
+        # Read after the process exited: its last eval is in this read.
+        result = read_result_checked(proc.trial_dir)
         if result is None:
             result = TrialResult(
                 trial=proc.name,
@@ -224,20 +244,14 @@ class LocalEngine:
         result = replace(result, extra={**result.extra, "wall_seconds": wall})
         write_result(proc.trial_dir, result)
         _upload_logs(proc)
+        if os.environ.get(TEST_KILL_BEFORE_TELL) == "1":
+            # Test hook only: die as a SIGKILL would, between the record and the tell.
+            os.kill(os.getpid(), signal.SIGKILL)
         if tell:
-            self._tell(proc.number, result)
+            recorder.tell_result(self.study, proc.number, result)
+        else:  # interrupted: stays RUNNING to re-run, but its curve is kept
+            recorder.report_evals(self.study, proc.number, result)
         self.progress.trial_done(result)
-
-    def _tell(self, number: int, result: TrialResult) -> None:
-        state = _STATE_OF.get(result.status, TrialState.FAIL)
-        trial_id = self._trial_id(number)
-        self.study._storage.set_trial_user_attr(trial_id, studies.STATUS_ATTR, result.status.value)
-        if state is TrialState.COMPLETE and result.best is not None:
-            self.study.tell(number, result.best.value, skip_if_finished=True)
-        elif state is TrialState.PRUNED:
-            self.study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
-        else:
-            self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
 
     def _stop_all(self, *, reason: str, tell: bool = True) -> None:
         """SIGTERM every running trial and wait for each to record ``stopped``."""
@@ -270,12 +284,20 @@ class LocalEngine:
         )
 
     def results(self) -> tuple[TrialResult, ...]:
-        """Every logical trial's result.json, in trial order (missing ones skipped)."""
+        """Every logical trial's result.json, in trial order (missing ones skipped).
+
+        A finished trial whose result.json is damaged keeps the study's record (it is
+        not re-run) and is left out here, with a warning naming the file.
+        """
         out = []
         for trial in studies.logical_trials(self.study):
             name = trial.user_attrs.get(studies.NAME_ATTR)
             if isinstance(name, str):
-                result = _try_read(storage.join(self.trials_dir, name))
+                try:
+                    result = read_result_checked(storage.join(self.trials_dir, name))
+                except InputError as exc:
+                    logger.warning("%s (the study keeps its %s record)", exc, trial.state.name)
+                    continue
                 if result is not None:
                     out.append(result)
         return tuple(out)
@@ -345,15 +367,6 @@ def _upload_logs(proc: TrialProcess) -> None:
             logger.warning(
                 "could not upload %s of %s: %s (kept at %s)", name, proc.name, exc, log.name
             )
-
-
-def _try_read(trial_dir: str) -> TrialResult | None:
-    if not storage.exists(storage.join(trial_dir, RESULT_FILE)):
-        return None
-    try:
-        return read_result(trial_dir)
-    except (ValueError, KeyError):  # written by a crashed or foreign process
-        return None
 
 
 def _show(params: Mapping[str, object]) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from odsweep import storage
+from odsweep.backends.optuna._attempts import set_aside, set_aside_local
 
 logger = logging.getLogger(__name__)
 
@@ -144,22 +145,23 @@ def start_trial(
     argv_prefix: Sequence[str] | None = None,
     log_dir: str | None = None,
 ) -> TrialProcess:
-    """Start a trial in a fresh directory (a re-run wipes what an interrupted run left).
+    """Start a trial in an empty directory; an earlier attempt's files are moved aside.
 
     ``log_dir`` holds ``stdout.log``/``stderr.log`` (default: the trial directory). A
     ``gs://`` trial directory needs a local one: a process writes its output to files
     as it goes, which an object store cannot take; the engine uploads them at the end.
     """
     # Stale files would be read back: result.json by the engine, checkpoints by the
-    # OD API train loop, which resumes from the newest one in its model dir.
-    storage.remove_tree(trial_dir)
+    # OD API train loop, which resumes from the newest one in its model dir. They may
+    # also be days of training: moved aside (``.attempts/``), never deleted.
+    set_aside(trial_dir)
     storage.makedirs(trial_dir)
     if log_dir is None:
         if storage.is_remote(trial_dir):
             raise ValueError(f"a local log_dir is needed for the remote trial dir {trial_dir}")
         log_dir = trial_dir
-    elif log_dir != trial_dir and os.path.exists(log_dir):
-        shutil.rmtree(log_dir)
+    elif log_dir != trial_dir:
+        set_aside_local(log_dir)
     path = Path(log_dir)
     path.mkdir(parents=True, exist_ok=True)
     argv = trial_command(spec_path=spec_path, trial_dir=trial_dir, params=params, seed=seed)

@@ -3,8 +3,9 @@ and how a sweep that was interrupted picks up again.
 
 Each logical trial has a name ``<spec name>-<n>`` (its directory's name) kept in the
 Optuna trial's user attribute ``odsweep_trial``. A trial left RUNNING by a process
-that no longer exists is failed and marked ``odsweep_interrupted``, and a copy with
-the same parameters and the same name is enqueued: it re-runs and counts once.
+that no longer exists and whose own record is not final is failed and marked
+``odsweep_interrupted``, and a copy with the same parameters and the same name is
+enqueued: it re-runs and counts once (see ``_record.recover``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
+from odsweep.backends.optuna._guard import db_reason, mask_url
 from odsweep.errors import InputError
 from odsweep.spec import ObjectiveType, SearchSpec, spec_to_dict
 
@@ -59,7 +61,7 @@ def owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _owner_is_gone(value: object) -> bool:
+def owner_is_gone(value: object) -> bool:
     """True when the owner ran on this host and its process no longer exists."""
     if not isinstance(value, str) or ":" not in value:
         return False
@@ -101,8 +103,17 @@ def open_study(
     Raises:
         InputError: the study exists but its parameters, objective or algorithm differ.
     """
-    with quiet_heartbeat():
-        return _open(spec, storage_url, sampler)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with quiet_heartbeat():
+            return _open(spec, storage_url, sampler)
+    except (SQLAlchemyError, ImportError) as exc:  # ImportError: no driver for the URL
+        why = db_reason(exc)
+        raise InputError(
+            f"--storage: cannot open the study at {mask_url(storage_url)} ({why}); check the "
+            "URL and that the database is reachable and not damaged, or choose a new --output"
+        ) from exc
 
 
 def _open(spec: SearchSpec, storage_url: str, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
@@ -131,27 +142,11 @@ def _open(spec: SearchSpec, storage_url: str, sampler: optuna.samplers.BaseSampl
         study.set_user_attr(SPEC_ATTR, fingerprint)
     elif stored != fingerprint:
         raise InputError(
-            f"--storage: study {spec.name!r} at {storage_url} was made from a different "
+            f"--storage: study {spec.name!r} at {mask_url(storage_url)} was made from a different "
             "search (parameters, objective or algorithm changed); use another --output or "
             "--storage, or restore the spec to resume"
         )
     return study
-
-
-def recover(study: optuna.Study) -> int:
-    """Fail and re-enqueue trials whose process is gone; returns how many."""
-    recovered = 0
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if _owner_is_gone(trial.system_attrs.get(OWNER_ATTR)):
-            study._storage.set_trial_user_attr(trial._trial_id, INTERRUPTED_ATTR, True)
-            study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
-            retry_interrupted(study, trial)
-            recovered += 1
-    # Trials of other hosts: Optuna's heartbeat decides (grace period), then
-    # the stale-trial callback re-enqueues them.
-    with quiet_heartbeat():
-        optuna.storages.fail_stale_trials(study)
-    return recovered
 
 
 def logical_trials(study: optuna.Study) -> list[FrozenTrial]:

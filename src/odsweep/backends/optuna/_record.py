@@ -1,0 +1,112 @@
+"""Recording trials in the study from their own ``result.json``.
+
+Two rules hold here, whatever the timing:
+
+- Every eval a trial recorded reaches the study (as an intermediate value) before the
+  trial is told finished: :func:`tell_result` writes the missing ones first, from the
+  record read after the process exited.
+- A trial whose own record is final (succeeded, failed, early stopped) is never run
+  again. When the engine died between the trial's end and the study learning of it,
+  the study still has the trial RUNNING; :func:`recover` records it from its
+  ``result.json`` instead of re-enqueueing it. Only a trial whose record is not final
+  (running, stopped, missing, unreadable) runs again, and its folder is moved aside.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import optuna
+from optuna.trial import TrialState
+
+from odsweep import storage
+from odsweep.backends.optuna import _study as studies
+from odsweep.errors import InputError
+from odsweep.records import read_result_checked
+from odsweep.trial.result import TrialResult, TrialStatus
+
+logger = logging.getLogger(__name__)
+
+STATE_OF = {
+    TrialStatus.SUCCEEDED: TrialState.COMPLETE,
+    TrialStatus.EARLY_STOPPED: TrialState.PRUNED,
+}
+FINAL = (TrialStatus.SUCCEEDED, TrialStatus.FAILED, TrialStatus.EARLY_STOPPED)
+
+
+def trial_id(study: optuna.Study, number: int) -> int:
+    return int(study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number))
+
+
+def report_evals(study: optuna.Study, number: int, result: TrialResult) -> None:
+    """Write every finite eval of ``result`` the study does not have yet."""
+    tid = trial_id(study, number)
+    have = study._storage.get_trial(tid).intermediate_values
+    for record, value in zip(result.evals, result.objective_values(), strict=True):
+        if math.isfinite(value) and record.step not in have:
+            study._storage.set_trial_intermediate_value(tid, record.step, value)
+
+
+def tell_result(study: optuna.Study, number: int, result: TrialResult) -> None:
+    """Record a finished trial: its evals first, then its status and value."""
+    report_evals(study, number, result)
+    state = STATE_OF.get(result.status, TrialState.FAIL)
+    tid = trial_id(study, number)
+    study._storage.set_trial_user_attr(tid, studies.STATUS_ATTR, result.status.value)
+    if state is TrialState.COMPLETE and result.best is not None:
+        study.tell(number, result.best.value, skip_if_finished=True)
+    elif state is TrialState.PRUNED:
+        study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
+    else:
+        study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What resuming did with the trials a dead engine left RUNNING."""
+
+    rerun: tuple[str, ...] = ()
+    recorded: tuple[str, ...] = ()
+
+
+def _final_record(trials_dir: str, name: object) -> TrialResult | None:
+    if not isinstance(name, str):
+        return None
+    try:
+        result = read_result_checked(storage.join(trials_dir, name))
+    except InputError as exc:
+        # Its folder is moved aside, not overwritten: the damaged record stays readable.
+        logger.warning("%s; it runs again", exc)
+        return None
+    if result is None or result.status not in FINAL or result.trial != name:
+        return None
+    return result
+
+
+def recover(study: optuna.Study, trials_dir: str) -> Recovery:
+    """Settle the trials whose engine on this host is gone; re-run only unfinished ones."""
+    rerun: list[str] = []
+    recorded: list[str] = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if not studies.owner_is_gone(trial.system_attrs.get(studies.OWNER_ATTR)):
+            continue
+        name = trial.user_attrs.get(studies.NAME_ATTR)
+        final = _final_record(trials_dir, name)
+        if final is not None:
+            tell_result(study, trial.number, final)
+            logger.info(
+                "%s had finished (%s): recorded from its result.json", name, final.status.value
+            )
+            recorded.append(str(name))
+            continue
+        study._storage.set_trial_user_attr(trial._trial_id, studies.INTERRUPTED_ATTR, True)
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        studies.retry_interrupted(study, trial)
+        rerun.append(str(name))
+    # Trials of other hosts: Optuna's heartbeat decides (grace period), then
+    # the stale-trial callback re-enqueues them.
+    with studies.quiet_heartbeat():
+        optuna.storages.fail_stale_trials(study)
+    return Recovery(rerun=tuple(rerun), recorded=tuple(recorded))

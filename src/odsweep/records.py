@@ -1,0 +1,124 @@
+"""Reading a sweep's own records so that a damaged one is an input error, not a traceback.
+
+``result.json`` and ``best.json`` are written atomically, so a truncated or ill-typed
+one was damaged by something else (a disk fault, a hand edit, a foreign tool). It is
+reported as :class:`InputError` naming the file and what is wrong; it is never read
+as "no result", which would re-train a finished trial. What the callers do with the
+error is their policy (see ``backends.optuna._engine`` and ``_recovery``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from odsweep import storage
+from odsweep.errors import InputError
+from odsweep.selection import BEST_FILE, Best
+from odsweep.trial.result import RESULT_FILE, TrialResult
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+    if isinstance(exc, KeyError):
+        return f"missing key {exc.args[0]!r}" if exc.args else "a missing key"
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _result_problem(result: TrialResult) -> str | None:
+    """What from_json lets through that readers would trip over later."""
+    if not isinstance(result.trial, str) or not result.trial:
+        return f"'trial' must be a non-empty string, got {result.trial!r}"
+    if not isinstance(result.params, Mapping):
+        return f"'params' must be an object, got {type(result.params).__name__}"
+    if not isinstance(result.metric, str):
+        return f"'metric' must be a string, got {result.metric!r}"
+    for i, record in enumerate(result.evals):
+        if not isinstance(record.checkpoint, str):
+            return f"evals[{i}].checkpoint must be a string, got {record.checkpoint!r}"
+        bad = [k for k, v in record.metrics.items() if not _number(v)]
+        if bad:
+            return f"evals[{i}].metrics[{bad[0]!r}] must be a number"
+    if result.best is not None and (
+        not isinstance(result.best.checkpoint, str) or math.isnan(result.best.value)
+    ):
+        return "'best' must have a string checkpoint and a number value"
+    return None
+
+
+def parse_result(text: str, *, path: str) -> TrialResult:
+    """A ``result.json``'s text as a TrialResult.
+
+    Raises:
+        InputError: ``<path>: not a valid result.json (<what>); ...``.
+    """
+    try:
+        result = TrialResult.from_json(text)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        problem: str | None = _why(exc)
+    else:
+        problem = _result_problem(result)
+    if problem is not None:
+        raise InputError(
+            f"{path}: not a valid result.json ({problem}); restore it from a backup, or move "
+            "the trial's folder out of the output to run that trial again"
+        )
+    return result
+
+
+def read_result_checked(trial_dir: str) -> TrialResult | None:
+    """The trial's ``result.json``; None only when there is none.
+
+    Raises:
+        InputError: the file exists but is unreadable, truncated or ill-typed.
+    """
+    path = storage.join(trial_dir, RESULT_FILE)
+    if not storage.exists(path):
+        return None
+    raw = storage.read_bytes(path, key="result")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not a valid result.json (not UTF-8 text: {exc.reason} at byte "
+            f"{exc.start}); restore it from a backup, or move the trial's folder out of the "
+            "output to run that trial again"
+        ) from exc
+    return parse_result(text, path=path)
+
+
+def read_best_checked(output_dir: str) -> Best | None:
+    """The output's ``best.json``; None only when there is none.
+
+    Raises:
+        InputError: the file exists but is unreadable, truncated or ill-typed.
+    """
+    path = storage.join(output_dir, BEST_FILE)
+    if not storage.exists(path):
+        return None
+    raw = storage.read_bytes(path, key="best.json")
+    try:
+        best = Best.from_json(raw.decode("utf-8"))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        problem: str | None = _why(exc)
+    else:
+        problem = None
+        if not isinstance(best.trial, str) or not isinstance(best.checkpoint, str):
+            problem = "'trial' and 'checkpoint' must be strings"
+        elif not isinstance(best.params, Mapping) or not isinstance(best.metrics, Mapping):
+            problem = "'params' and 'metrics' must be objects"
+        elif not isinstance(best.export, Mapping):
+            problem = "'export' must be an object"
+    if problem is not None:
+        raise InputError(
+            f"{path}: not a valid best.json ({problem}); delete it (it is rewritten from the "
+            "trials' result.json at the end of the sweep) or restore it from a backup"
+        )
+    return best
