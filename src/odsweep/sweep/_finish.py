@@ -18,7 +18,7 @@ from odsweep import __version__, storage
 from odsweep.errors import InputError, OdsweepError
 from odsweep.report import Report, build_report, write_report
 from odsweep.results._outcome import SearchOutcome
-from odsweep.selection import Best, best_record, read_best, select_best, write_best
+from odsweep.selection import Best, best_record, select_best, write_best
 from odsweep.spec import SearchSpec
 from odsweep.sweep._layout import TRIALS_DIR, model_base, param_scales, trial_dir
 from odsweep.trial.result import TrialResult
