@@ -23,15 +23,21 @@ import yaml
 from odsweep import __version__, storage
 from odsweep.errors import InputError, OdsweepError
 from odsweep.report import build_report, write_report
-from odsweep.selection import Best, best_record, read_best, select_best, write_best
+from odsweep.results import (
+    SPEC_SNAPSHOT,
+    STUDY_FILE,
+    TRIALS_DIR,
+    Best,
+    TrialResult,
+    best_record,
+    read_best,
+    select_best,
+    write_best,
+)
+from odsweep.results import trial_results as trial_results  # callers of the sweep use it
 from odsweep.spec import Distribution, ParameterType, SearchSpec, load_spec, spec_to_dict
-from odsweep.trial.result import RESULT_FILE, TrialResult, read_result
 
 logger = logging.getLogger(__name__)
-
-SPEC_SNAPSHOT = "spec.yaml"
-STUDY_FILE = "study.db"
-TRIALS_DIR = "trials"
 
 
 class SearchFailed(OdsweepError):
@@ -111,20 +117,6 @@ def param_scales(spec: SearchSpec) -> dict[str, str]:
         else:
             scales[p.name] = "linear"
     return scales
-
-
-def trial_results(output_dir: str) -> list[TrialResult]:
-    """Every trial's result.json under ``<output>/trials``, in trial-number order."""
-    root = storage.join(output_dir, TRIALS_DIR)
-    names = [
-        n for n in storage.list_dir(root) if storage.exists(storage.join(root, n, RESULT_FILE))
-    ]
-
-    def number(name: str) -> tuple[int, str]:
-        tail = name.rsplit("-", 1)[-1]
-        return (int(tail) if tail.isdigit() else 1 << 30, name)
-
-    return [read_result(storage.join(root, n)) for n in sorted(names, key=number)]
 
 
 def run_sweep(

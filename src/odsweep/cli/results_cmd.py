@@ -38,8 +38,8 @@ def register(sub: Any) -> None:
 
 def _spec(output: str) -> Any:
     from odsweep import storage
+    from odsweep.results import SPEC_SNAPSHOT
     from odsweep.spec import load_spec
-    from odsweep.sweep import SPEC_SNAPSHOT
 
     path = storage.join(output, SPEC_SNAPSHOT)
     if not storage.exists(path):
@@ -48,8 +48,7 @@ def _spec(output: str) -> Any:
 
 
 def _winner(output: str) -> Any:
-    from odsweep.selection import best_record, select_best, write_best
-    from odsweep.sweep import trial_results
+    from odsweep.results import best_record, select_best, trial_results, write_best
 
     spec = _spec(output)
     winner = select_best(trial_results(output), spec.objective.type)
@@ -60,7 +59,7 @@ def _winner(output: str) -> Any:
 
 
 def best(args: argparse.Namespace) -> int:
-    from odsweep.selection import read_best
+    from odsweep.results import read_best
 
     _winner(args.output)
     print(read_best(args.output).to_json(), end="")
@@ -70,7 +69,8 @@ def best(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     from odsweep import storage
     from odsweep.export import export_trial, verify_saved_model
-    from odsweep.sweep import TRIALS_DIR, model_base
+    from odsweep.results import TRIALS_DIR
+    from odsweep.sweep import model_base
 
     if args.trial:
         spec = _spec(args.output)
@@ -96,8 +96,8 @@ def export(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    from odsweep.selection import best_record, select_best
-    from odsweep.sweep import trial_results, write_sweep_report
+    from odsweep.results import best_record, select_best, trial_results
+    from odsweep.sweep import write_sweep_report
 
     spec = _spec(args.output)
     results = trial_results(args.output)

@@ -20,18 +20,24 @@ from odsweep.errors import InputError
 from odsweep.pipeline import _katib_step
 from odsweep.pipeline._credentials import use_secret_credentials
 from odsweep.pipeline._params import resolve_dirs, resolve_spec
-from odsweep.selection import Best, best_record, read_best, select_best, write_best
+from odsweep.results import (
+    TRIALS_DIR,
+    Best,
+    TrialResult,
+    best_record,
+    read_best,
+    select_best,
+    trial_results,
+    write_best,
+)
 from odsweep.spec import SearchSpec, load_spec
 from odsweep.sweep import (
-    TRIALS_DIR,
     SearchFailed,
     default_storage,
     model_base,
     snapshot_spec,
-    trial_results,
     write_sweep_report,
 )
-from odsweep.trial.result import TrialResult
 
 logger = logging.getLogger(__name__)
 

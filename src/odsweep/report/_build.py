@@ -17,8 +17,7 @@ from odsweep.report._table import (
     one_line,
     status_counts,
 )
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import TrialResult
+from odsweep.results import ObjectiveType, TrialResult
 
 
 def build_report(

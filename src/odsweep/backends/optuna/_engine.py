@@ -25,12 +25,18 @@ from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_tri
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
 from odsweep.errors import EXIT_SIGTERM, OdsweepError
+from odsweep.results import (
+    RESULT_FILE,
+    TRIALS_DIR,
+    TrialResult,
+    TrialStatus,
+    read_result,
+    write_result,
+)
 from odsweep.spec import SearchSpec
-from odsweep.trial.result import RESULT_FILE, TrialResult, TrialStatus, read_result, write_result
 
 logger = logging.getLogger(__name__)
 
-TRIALS_DIR = "trials"
 _STATE_OF = {
     TrialStatus.SUCCEEDED: TrialState.COMPLETE,
     TrialStatus.EARLY_STOPPED: TrialState.PRUNED,

@@ -22,11 +22,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from odsweep import storage
+from odsweep.results import STDERR_LOG, STDOUT_LOG
 
 logger = logging.getLogger(__name__)
-
-STDOUT_LOG = "stdout.log"
-STDERR_LOG = "stderr.log"
 
 
 def format_value(value: Any) -> str:

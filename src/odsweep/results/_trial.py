@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from odsweep import storage
-from odsweep.spec import ObjectiveType
-
-RESULT_FILE = "result.json"
+from odsweep.results._layout import RESULT_FILE, TRIALS_DIR
+from odsweep.results._objective import ObjectiveType
 
 
 class TrialStatus(enum.Enum):
@@ -140,3 +139,17 @@ def read_result(trial_dir: str) -> TrialResult:
     """Read ``<trial_dir>/result.json``."""
     path = storage.join(trial_dir, RESULT_FILE)
     return TrialResult.from_json(storage.read_text(path, key="result"))
+
+
+def trial_results(output_dir: str) -> list[TrialResult]:
+    """Every trial's result.json under ``<output>/trials``, in trial-number order."""
+    root = storage.join(output_dir, TRIALS_DIR)
+    names = [
+        n for n in storage.list_dir(root) if storage.exists(storage.join(root, n, RESULT_FILE))
+    ]
+
+    def number(name: str) -> tuple[int, str]:
+        tail = name.rsplit("-", 1)[-1]
+        return (int(tail) if tail.isdigit() else 1 << 30, name)
+
+    return [read_result(storage.join(root, n)) for n in sorted(names, key=number)]
