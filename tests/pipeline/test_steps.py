@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 from odsweep.errors import InputError
 from odsweep.pipeline import _credentials, _katib_step, _steps
 from odsweep.pipeline._report_step import copy_tree, report
