@@ -56,8 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from odsweep.configs import base_config_path
-from odsweep.data import write_demo_dataset
+from odsweep.demodata import base_config_path, write_demo_dataset
 from odsweep.tfcompat import load_tensorflow
 
 MAP_TAG = "DetectionBoxes_Precision/mAP"

@@ -34,7 +34,7 @@ LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learn
 def demo_spec(data: Path) -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load((ROOT / "search_spaces" / "demo.yaml").read_text())
     spec = doc["spec"]
-    spec["pipelineConfigPath"] = str(ROOT / "src" / "odsweep" / "configs" / "ssd_tiny.config")
+    spec["pipelineConfigPath"] = str(ROOT / "src" / "odsweep" / "demodata" / "ssd_tiny.config")
     spec["trainInputPath"] = str(data / "train-*.tfrecord")
     spec["evalInputPath"] = str(data / "eval-*.tfrecord")
     spec["labelMapPath"] = str(data / "label_map.pbtxt")

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from odsweep import odconfig
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 
 STOCK_TRAIN = """
 import sys

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 
 
 @dataclass(frozen=True)

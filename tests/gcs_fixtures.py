@@ -322,7 +322,7 @@ def upload_search_space(bucket: GcsBucket, folder: str = "specs", **changes: Any
     bucket, as a user would lay them out; returns the spec's ``gs://`` URI."""
     import yaml
 
-    from odsweep.configs import base_config_path
+    from odsweep.demodata import base_config_path
 
     bucket.put(f"{folder}/base.config", base_config_path().read_text())
     bucket.put(f"{folder}/data/label_map.pbtxt", LABEL_MAP)

@@ -17,7 +17,8 @@ from odsweep import storage
 from odsweep.cli.main import main
 from odsweep.errors import EXIT_OK, InputError
 from odsweep.export import ExportResult, VerifyResult
-from odsweep.sweep import default_storage, local_state_dir, run_sweep, trial_results
+from odsweep.results import trial_results
+from odsweep.sweep import default_storage, local_state_dir, run_sweep
 from tests.backends.optuna.test_engine import FAKE
 from tests.gcs_fixtures import GcsBucket, gcs, gcs_server, upload_search_space
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 from odsweep.errors import InputError
 from odsweep.spec import load_spec
 from odsweep.validation import check_spec

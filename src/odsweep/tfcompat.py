@@ -39,6 +39,7 @@ show that each fix is needed).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -211,3 +212,19 @@ def load_tensorflow() -> Any:
             fix(tf)
         _applied = True
     return tf
+
+
+def learning_phase_scope(value: int) -> contextlib.AbstractContextManager[Any]:
+    """Legacy Keras' scope that sets the global learning phase and restores it on exit.
+
+    ``eager_eval_loop`` sets the phase to 0 for good; the evaluator wraps it in this
+    scope so the train model in the same process is not affected. It lives here
+    because it reaches into ``tf_keras.src``, which only this module imports.
+    """
+    load_tensorflow()
+    from tf_keras.src import backend as keras_backend
+
+    scope: contextlib.AbstractContextManager[Any] = (
+        keras_backend.deprecated_internal_learning_phase_scope(value)
+    )
+    return scope

@@ -17,8 +17,7 @@ from odsweep import odconfig
 from odsweep.errors import InputError
 from odsweep.odconfig import FieldKind
 from odsweep.spec import Parameter, ParameterType, SearchSpec
-from odsweep.trial.from_spec import trial_options
-from odsweep.trial.prepare import build_trial_config, preflight
+from odsweep.trial import build_trial_config, preflight, trial_options
 
 _FLOATS = {FieldKind.FLOAT, FieldKind.DOUBLE}
 _INTS = {FieldKind.INT32, FieldKind.INT64, FieldKind.UINT32, FieldKind.UINT64}

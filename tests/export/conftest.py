@@ -18,7 +18,7 @@ import pytest
 from odsweep.export import ExportResult, export_checkpoint, export_trial
 
 REPO = Path(__file__).resolve().parents[2]
-TINY_CONFIG = REPO / "src" / "odsweep" / "configs" / "ssd_tiny.config"
+TINY_CONFIG = REPO / "src" / "odsweep" / "demodata" / "ssd_tiny.config"
 METRIC = "DetectionBoxes_Precision/mAP"
 LR_PATH = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
 

@@ -14,8 +14,8 @@ from tests.gcs_fixtures import GcsBucket, gcs, gcs_server
 
 from odsweep.export import _checkpoint, _export, existing_versions, export_trial, next_version
 from odsweep.export._layout import new_staging_dir
+from odsweep.results import EvalRecord, TrialResult, TrialStatus, write_result
 from odsweep.spec import ObjectiveType
-from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus, write_result
 
 __all__ = ["gcs", "gcs_server"]
 

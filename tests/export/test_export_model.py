@@ -15,7 +15,7 @@ import pytest
 from odsweep import __version__
 from odsweep.export import ExportFailed, ExportResult, verify_saved_model
 from odsweep.export._types import REQUIRED_OUTPUTS
-from odsweep.trial.result import read_result
+from odsweep.results import read_result
 
 pytestmark = pytest.mark.tf
 

@@ -6,7 +6,7 @@ import pytest
 from tests.gcs_fixtures import LABEL_MAP, GcsBucket, gcs, gcs_server
 
 from odsweep import odconfig
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 from odsweep.errors import InputError
 
 __all__ = ["gcs", "gcs_server"]

@@ -10,13 +10,20 @@ from typing import Any
 import pytest
 import yaml
 
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 from odsweep.errors import InputError
 from odsweep.pipeline import _katib_step, _steps
 from odsweep.pipeline._report_step import copy_tree, report
-from odsweep.selection import best_record, read_best, write_best
-from odsweep.sweep import SPEC_SNAPSHOT, SearchFailed, snapshot_spec, trial_results
-from odsweep.trial.result import TrialResult, write_result
+from odsweep.results import (
+    SPEC_SNAPSHOT,
+    TrialResult,
+    best_record,
+    read_best,
+    trial_results,
+    write_best,
+    write_result,
+)
+from odsweep.sweep import SearchFailed, snapshot_spec
 from tests.report.report_fixtures import trial
 
 IMAGE = "registry.example/odsweep:0.1"

@@ -67,7 +67,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> type[RecordingClient]:
     return RecordingClient
 
 
-def test_submit_creates_a_run_and_prints_its_link(
+def test_submit_creates_a_run_and_returns_its_link(
     client: type[RecordingClient], capsys: pytest.CaptureFixture[str]
 ) -> None:
     params = {
@@ -99,7 +99,7 @@ def test_submit_creates_a_run_and_prints_its_link(
     assert run_id == RUN_ID
     # The link the KFP UI serves for a run (the client's own format).
     assert url == f"https://kubeflow.example.com/pipeline/#/runs/details/{RUN_ID}"
-    assert capsys.readouterr().out == f"run {RUN_ID}: {url}\n"
+    assert capsys.readouterr().out == ""  # library code never prints; the CLI does
 
 
 def test_run_url_forms() -> None:

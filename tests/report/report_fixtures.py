@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from odsweep.results import EvalRecord, TrialResult, TrialStatus
 from odsweep.spec import ObjectiveType
-from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus
 
 METRIC = "DetectionBoxes_Precision/mAP"
 

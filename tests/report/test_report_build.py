@@ -11,9 +11,8 @@ import pytest
 from report_fixtures import METRIC, SCALES, realistic_sweep, trial
 
 from odsweep.report import Report, build_report
-from odsweep.selection import select_best
+from odsweep.results import TrialResult, TrialStatus, select_best
 from odsweep.spec import ObjectiveType
-from odsweep.trial.result import TrialResult, TrialStatus
 
 LINKS = {
     "Katib UI": "https://kubeflow.example.com/katib/#/experiment/sweep",

@@ -7,8 +7,8 @@ import math
 from report_fixtures import METRIC, trial
 
 from odsweep.report._table import counts_text, leaderboard, status_counts
+from odsweep.results import BestCheckpoint, TrialResult, TrialStatus
 from odsweep.spec import ObjectiveType
-from odsweep.trial.result import BestCheckpoint, TrialResult, TrialStatus
 
 
 def order(results: list[TrialResult], direction: ObjectiveType) -> list[tuple[int | None, str]]:

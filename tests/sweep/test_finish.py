@@ -11,11 +11,10 @@ import yaml
 import odsweep.export
 from odsweep import storage
 from odsweep.cli.main import main
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 from odsweep.errors import EXIT_OK
 from odsweep.export import ExportResult, VerifyResult
-from odsweep.selection import read_best
-from odsweep.trial.result import TrialStatus, write_result
+from odsweep.results import TrialStatus, read_best, write_result
 from tests.report.report_fixtures import trial
 from tests.spec.spec_fixtures import valid_doc
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from odsweep import odconfig
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 from odsweep.errors import InputError
 from odsweep.spec import ObjectiveType
 from odsweep.trial.options import TrialOptions

@@ -13,9 +13,9 @@ import pytest
 from odsweep import odconfig
 from odsweep.cli.main import build_parser
 from odsweep.cli.trial_cmd import _options
+from odsweep.results import EvalRecord
 from odsweep.trial import runner
 from odsweep.trial.options import TrialOptions
-from odsweep.trial.result import EvalRecord
 from tests.gcs_fixtures import GcsBucket, gcs, gcs_server, upload_search_space
 
 __all__ = ["gcs", "gcs_server"]

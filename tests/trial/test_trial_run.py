@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from odsweep.trial.metrics import METRICS_FORMAT, parse_metric_lines
-from odsweep.trial.result import TrialStatus, read_result
+from odsweep.results import METRICS_FORMAT, TrialStatus, parse_metric_lines, read_result
 from tests.conftest import DemoData, odsweep_cmd
 from tests.katib_emulation import collect
 

@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from odsweep.data.demo import write_demo_dataset
+    from odsweep.demodata import write_demo_dataset
 
     kwargs = {}
     if args.num_train is not None:

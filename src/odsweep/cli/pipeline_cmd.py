@@ -132,7 +132,7 @@ def submit(args: argparse.Namespace) -> int:
 
     declared = package_parameters(args.package)
     params = parse_arguments(args.param, declared)
-    submit_run(
+    run_id, url = submit_run(
         host=args.host,
         namespace=args.namespace,
         experiment_name=args.experiment,
@@ -140,4 +140,5 @@ def submit(args: argparse.Namespace) -> int:
         package_path=args.package,
         run_name=args.run_name,
     )
+    print(f"run {run_id}: {url}")
     return EXIT_OK

@@ -38,8 +38,8 @@ def register(sub: Any) -> None:
 
 def _spec(output: str) -> Any:
     from odsweep import storage
+    from odsweep.results import SPEC_SNAPSHOT
     from odsweep.spec import load_spec
-    from odsweep.sweep import SPEC_SNAPSHOT
 
     path = storage.join(output, SPEC_SNAPSHOT)
     if not storage.exists(path):

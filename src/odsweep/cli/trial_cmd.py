@@ -7,8 +7,7 @@ from typing import Any
 
 from odsweep.cli import args as A
 from odsweep.errors import EXIT_OK, InputError
-from odsweep.trial.from_spec import seed_from_name
-from odsweep.trial.options import TrialOptions
+from odsweep.trial import TrialOptions, seed_from_name
 
 
 def register(sub: Any) -> None:
@@ -64,10 +63,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Before anything loads TensorFlow: its threads must inherit the blocked SIGTERM.
-    from odsweep.trial.signals import block_sigterm, stop_on_sigterm
+    from odsweep.trial import block_sigterm, stop_on_sigterm
 
     block_sigterm()
-    from odsweep.trial.runner import run_trial
+    from odsweep.trial import run_trial
 
     run_trial(_options(args), on_recorder=stop_on_sigterm)
     return EXIT_OK
@@ -86,7 +85,7 @@ def _options(args: argparse.Namespace) -> TrialOptions:
             flags = ", ".join("--" + n.replace("_", "-") for n in clash)
             raise InputError(f"{flags}: given by --spec; change the spec or use --set")
         from odsweep.spec import load_spec
-        from odsweep.trial.from_spec import parse_params, trial_options
+        from odsweep.trial import parse_params, trial_options
 
         spec = load_spec(args.spec)
         return trial_options(

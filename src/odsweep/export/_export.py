@@ -23,11 +23,10 @@ from odsweep.export._types import (
     ExportFailed,
     ExportResult,
 )
+from odsweep.results import TRIAL_CONFIG_FILE
 from odsweep.tfcompat import load_tensorflow
 
 logger = logging.getLogger(__name__)
-
-PIPELINE_FILE = "pipeline.config"
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -245,7 +244,7 @@ def _write_extras(
     """Fill ``<staged SavedModel>/assets.extra/`` (TF Serving's place for side files)."""
     extra = storage.join(staging, "saved_model", ASSETS_EXTRA)
     tf.io.gfile.makedirs(extra)
-    tf.io.gfile.copy(pipeline_config, storage.join(extra, PIPELINE_FILE), overwrite=True)
+    tf.io.gfile.copy(pipeline_config, storage.join(extra, TRIAL_CONFIG_FILE), overwrite=True)
     if label_map is not None:
         name = label_map.rstrip("/").rsplit("/", 1)[-1]
         tf.io.gfile.copy(label_map, storage.join(extra, name), overwrite=True)
@@ -292,7 +291,7 @@ def export_trial(
         InputError: No result.json, or the trial has no best checkpoint.
         ExportFailed: As :func:`export_checkpoint`.
     """
-    from odsweep.trial.result import read_result
+    from odsweep.results import read_result
 
     result = read_result(trial_dir)
     if result.best is None:
@@ -322,7 +321,7 @@ def export_trial(
     )
     doc.update(identity.provenance())
     return export_checkpoint(
-        pipeline_config=storage.join(trial_dir, PIPELINE_FILE),
+        pipeline_config=storage.join(trial_dir, TRIAL_CONFIG_FILE),
         checkpoint=result.best.checkpoint,
         output_base=output_base,
         input_type=input_type,

@@ -18,10 +18,10 @@ import uuid
 from typing import Any
 
 from odsweep import storage
+from odsweep.results import SAVED_MODEL_FILE
 
 logger = logging.getLogger(__name__)
 
-SAVED_MODEL_PB = "saved_model.pb"
 STAGING_PREFIX = ".staging-"
 # Bounds the retries when other exporters keep taking the version we computed.
 _MAX_COLLISIONS = 100
@@ -111,8 +111,8 @@ def _publish_by_rename(saved_model_dir: str, target: str) -> bool:
     ``rename(2)`` fails on a non-empty target: if another export took this version
     between our existence check and now, we get False and everything is put back.
     """
-    pb = os.path.join(saved_model_dir, SAVED_MODEL_PB)
-    held = os.path.join(os.path.dirname(saved_model_dir), f"{SAVED_MODEL_PB}.held")
+    pb = os.path.join(saved_model_dir, SAVED_MODEL_FILE)
+    held = os.path.join(os.path.dirname(saved_model_dir), f"{SAVED_MODEL_FILE}.held")
     os.replace(pb, held)
     try:
         os.rename(saved_model_dir, target)
@@ -122,7 +122,7 @@ def _publish_by_rename(saved_model_dir: str, target: str) -> bool:
             return False
         raise
     try:
-        os.replace(held, os.path.join(target, SAVED_MODEL_PB))
+        os.replace(held, os.path.join(target, SAVED_MODEL_FILE))
     except OSError:
         # A version without its graph must not stay: it is ours, remove it whole.
         shutil.rmtree(target, ignore_errors=True)
@@ -150,7 +150,7 @@ def _publish_by_copy(tf: Any, saved_model_dir: str, target: str) -> bool:
     gfile = tf.io.gfile
     files = _files_under(tf, saved_model_dir)
     # Variables and assets first, the graph last (a sorted listing would not end with it).
-    files = [f for f in files if f != SAVED_MODEL_PB] + [SAVED_MODEL_PB]
+    files = [f for f in files if f != SAVED_MODEL_FILE] + [SAVED_MODEL_FILE]
     written: list[str] = []
     try:
         for rel in files:

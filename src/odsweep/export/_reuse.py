@@ -19,10 +19,11 @@ from typing import Any
 from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.export._types import ASSETS_EXTRA, PROVENANCE_FILE
+from odsweep.results import TRIAL_CONFIG_FILE
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_FILE = "pipeline.config"
+PIPELINE_FILE = TRIAL_CONFIG_FILE
 
 
 def sha256_of(path: str) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 
 from odsweep import storage
 from odsweep.errors import InputError
-from odsweep.export._layout import SAVED_MODEL_PB
 from odsweep.export._types import (
     INPUT_TYPES,
     REQUIRED_OUTPUTS,
@@ -17,6 +16,7 @@ from odsweep.export._types import (
     ExportFailed,
     VerifyResult,
 )
+from odsweep.results import SAVED_MODEL_FILE
 from odsweep.tfcompat import load_tensorflow
 
 logger = logging.getLogger(__name__)
@@ -108,8 +108,8 @@ def verify_saved_model(
     if max_images < 1:
         problems.append(f"max_images: must be >= 1, got {max_images}")
     tf = load_tensorflow()
-    if not tf.io.gfile.exists(storage.join(path, SAVED_MODEL_PB)):
-        problems.append(f"path: no {SAVED_MODEL_PB} in {path!r}; pass a SavedModel folder")
+    if not tf.io.gfile.exists(storage.join(path, SAVED_MODEL_FILE)):
+        problems.append(f"path: no {SAVED_MODEL_FILE} in {path!r}; pass a SavedModel folder")
     if problems:
         raise InputError(problems)
     examples = _read_examples(tf, eval_input, max_images)

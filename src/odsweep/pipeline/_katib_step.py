@@ -14,8 +14,8 @@ from typing import Any
 from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.pipeline._credentials import credentials_secret
+from odsweep.results import SPEC_SNAPSHOT
 from odsweep.spec import SearchSpec
-from odsweep.sweep import SPEC_SNAPSHOT
 
 POLL_SECONDS = 30.0
 """Time between readings of the Experiment: trials take minutes to hours."""

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from odsweep import storage
 from odsweep.pipeline._steps import BACKEND_KATIB, load
 from odsweep.report import FILES_DIR, write_report
-from odsweep.selection import BEST_FILE, read_best
-from odsweep.sweep import TRIALS_DIR, sweep_report, trial_results
+from odsweep.results import BEST_FILE, TRIAL_EVAL_DIR, TRIALS_DIR, read_best, trial_results
+from odsweep.sweep import sweep_report
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def report(
         with open(os.path.join(staging, BEST_FILE), "w", encoding="utf-8") as fh:
             fh.write(best.to_json())
         copy_tree(staging, eval_dir)
-    winner_eval = storage.join(trials, best.trial, "eval")
+    winner_eval = storage.join(trials, best.trial, TRIAL_EVAL_DIR)
     if storage.is_dir(winner_eval):
         copy_tree(winner_eval, eval_dir)
     else:

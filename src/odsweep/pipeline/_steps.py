@@ -20,8 +20,7 @@ from odsweep.errors import InputError
 from odsweep.pipeline import _katib_step
 from odsweep.pipeline._credentials import use_secret_credentials
 from odsweep.pipeline._params import resolve_dirs, resolve_spec
-from odsweep.results._outcome import SearchOutcome
-from odsweep.selection import read_best
+from odsweep.results import STUDY_FILE, SearchOutcome, read_best
 from odsweep.spec import SearchSpec, load_spec
 from odsweep.sweep import (
     TRIALS_DIR,
@@ -149,7 +148,7 @@ def _search_optuna(
                 "run, and backend=optuna keeps its study in the step's pod, which is gone; "
                 "give a new model_dir"
             )
-        study = "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="odsweep-study-"), "study.db")
+        study = "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="odsweep-study-"), STUDY_FILE)
     else:
         study = default_storage(model_dir)
     return run_local_search(

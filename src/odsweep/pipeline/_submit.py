@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import yaml
 
 from odsweep.errors import InputError
+
+logger = logging.getLogger(__name__)
 
 # The IR's parameter types (pipeline_spec.proto) -> how a command-line value converts.
 _CONVERT = {
@@ -106,7 +109,7 @@ def submit(
     package_path: str,
     run_name: str | None = None,
 ) -> tuple[str, str]:
-    """Create a run of ``package_path`` on the KFP server at ``host``; print its link.
+    """Create a run of ``package_path`` on the KFP server at ``host``; return its link.
 
     Args:
         host: The KFP API/UI address, e.g. ``https://kubeflow.example.com/pipeline``.
@@ -135,5 +138,5 @@ def submit(
     )
     run_id = str(result.run_id)
     url = run_url(host, run_id)
-    print(f"run {run_id}: {url}")
+    logger.info("created run %s: %s", run_id, url)
     return run_id, url

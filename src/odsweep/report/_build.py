@@ -17,8 +17,7 @@ from odsweep.report._table import (
     one_line,
     status_counts,
 )
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import TrialResult
+from odsweep.results import ObjectiveType, TrialResult
 
 
 def build_report(
@@ -61,7 +60,7 @@ def build_report(
     if bad:
         raise ValueError(f"param_scales: scale must be one of {SCALES}, got {', '.join(bad)}")
     rows = leaderboard(results, metric, direction)
-    # The winner is the selection's (odsweep.selection), never this table's top row: a
+    # The winner is the selection's (odsweep.results.select_best), never this table's top row: a
     # failed trial can have the best value and must not be shown as the best.
     best_name = best_trial
     scored = [(result, best_of(result, metric, direction)) for result in results]

@@ -14,8 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import TrialStatus
+from odsweep.results import ObjectiveType, TrialStatus
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

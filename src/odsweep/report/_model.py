@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import BestCheckpoint, TrialResult, TrialStatus
+from odsweep.results import (
+    REPORT_HTML,
+    REPORT_MARKDOWN,
+    BestCheckpoint,
+    ObjectiveType,
+    TrialResult,
+    TrialStatus,
+)
 
-MARKDOWN_FILE = "report.md"
-HTML_FILE = "report.html"
+MARKDOWN_FILE = REPORT_MARKDOWN
+HTML_FILE = REPORT_HTML
 FILES_DIR = "report_files"
 
 

@@ -19,8 +19,7 @@ from odsweep.report._figures import (
 )
 from odsweep.report._model import Plot
 from odsweep.report._table import format_value
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import BestCheckpoint, TrialResult
+from odsweep.results import BestCheckpoint, ObjectiveType, TrialResult
 
 SCALES = ("linear", "log", "categorical")
 TICK_LABEL_LIMIT = 24

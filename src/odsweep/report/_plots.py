@@ -23,8 +23,7 @@ from odsweep.report._figures import (
 from odsweep.report._model import Plot, Row
 from odsweep.report._param_plots import param_plot
 from odsweep.report._table import finite
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import BestCheckpoint, TrialResult
+from odsweep.results import BestCheckpoint, ObjectiveType, TrialResult
 
 HISTORY_IMAGE = "history"
 CURVES_IMAGE = "curves"

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from odsweep.report._model import Row
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import BestCheckpoint, TrialResult, TrialStatus
+from odsweep.results import BestCheckpoint, ObjectiveType, TrialResult, TrialStatus
 
 ERROR_LIMIT = 200
 CELL_LIMIT = 80

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from odsweep.trial.result import TrialResult
+from odsweep.results._trial import TrialResult
 
 
 @dataclass(frozen=True)

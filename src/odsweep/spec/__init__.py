@@ -1,6 +1,7 @@
 """The search-space YAML (Katib's vocabulary) and its validation.
 
-Pure: imports only the standard library and PyYAML. Checking config paths against the
+Pure: imports only the standard library, PyYAML and :mod:`odsweep.results` (whose
+:class:`ObjectiveType` and metric-name grammar it re-uses). Checking config paths against the
 pipeline proto and whether files exist is composed on top elsewhere.
 
 Typical use::
@@ -17,7 +18,7 @@ Decisions the engines can rely on:
   Parameter names: ``^[a-z][a-z0-9_]*$``, at most 63 characters.
 - Categorical/discrete values use only letters, digits and ``. _ : / @ + -`` (Katib
   runs the trial command through ``sh -c`` unquoted).
-- Metric names follow the trial's stdout grammar (``odsweep.trial.metrics``).
+- Metric names follow the trial's stdout grammar (``odsweep.results``).
 - ``maxFailedTrialCount`` omitted means no limit (Katib's behaviour); ``parallelTrialCount``
   defaults to 1.
 - Algorithms: random, tpe, grid, multivariate-tpe, cmaes, sobol, with Katib's settings
@@ -28,6 +29,7 @@ Decisions the engines can rely on:
 
 from __future__ import annotations
 
+from odsweep.results import ObjectiveType
 from odsweep.spec._algorithms import KATIB_ALGORITHMS, SUPPORTED_ALGORITHMS, grid_size
 from odsweep.spec._io import load_spec, spec_to_dict
 from odsweep.spec._kube import ClusterSpec, ImagePullPolicy, Toleration
@@ -38,7 +40,6 @@ from odsweep.spec._model import (
     ExportInputType,
     ExportSpec,
     Objective,
-    ObjectiveType,
     SearchSpec,
     SettingValue,
     evals_per_trial,

@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeVar, overload
 
+from odsweep.results import ObjectiveType
 from odsweep.spec._kube import ClusterSpec
 from odsweep.spec._space import Parameter
 
@@ -20,17 +21,6 @@ _T = TypeVar("_T")
 
 def _empty_map() -> Mapping[str, str]:
     return MappingProxyType({})
-
-
-class ObjectiveType(StrEnum):
-    """Whether the objective metric is maximized or minimized."""
-
-    MAXIMIZE = "maximize"
-    MINIMIZE = "minimize"
-
-    def better(self, a: float, b: float) -> bool:
-        """True when ``a`` is strictly better than ``b`` (NaN is never better)."""
-        return a > b if self is ObjectiveType.MAXIMIZE else a < b
 
 
 class AlgorithmName(StrEnum):
@@ -76,20 +66,12 @@ class Objective:
         return (self.metric, *self.additional_metrics)
 
     def better(self, a: float, b: float) -> bool:
-        """True when ``a`` is strictly better than ``b``; NaN is worse than any number."""
-        if math.isnan(a):
-            return False
-        if math.isnan(b):
-            return True
-        return a > b if self.type is ObjectiveType.MAXIMIZE else a < b
+        """True when ``a`` is strictly better than ``b`` (:meth:`ObjectiveType.better`)."""
+        return self.type.better(a, b)
 
     def best(self, values: Iterable[float]) -> float | None:
         """The best of ``values`` ignoring NaN, or None when there is none."""
-        best: float | None = None
-        for value in values:
-            if not math.isnan(value) and (best is None or self.better(value, best)):
-                best = value
-        return best
+        return self.type.best(values)
 
     def reached_goal(self, value: float) -> bool:
         """True when ``value`` meets ``goal`` the way Katib checks it (False without goal)."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from odsweep.spec._model import Objective, ObjectiveType
+from odsweep.results import ObjectiveType, is_reportable_name
+from odsweep.spec._model import Objective
 from odsweep.spec._problems import Problems, Reader, as_list, as_mapping, coerce_float, index
-from odsweep.trial.metrics import is_reportable_name
 
 METRIC_ALIASES = {"loss": "Loss/total_loss"}
 # The trial prints "<RFC3339> <name>=<value>" and Katib's StdOut collector reads it
-# back with one regex (odsweep.trial.metrics): a name must match its name group. It
+# back with one regex (odsweep.results): a name must match its name group. It
 # has no "=", and spaces appear only before a parenthesised suffix, as in the OD API's
 # "DetectionBoxes_Recall/AR@100 (small)".
 METRIC_RULE = (

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from odsweep.results import MODEL_DIR, SPEC_SNAPSHOT, STUDY_FILE, TRIALS_DIR, trial_results
 from odsweep.sweep._finish import (
     SearchFailed,
     SweepResult,
@@ -25,10 +26,6 @@ from odsweep.sweep._finish import (
 )
 from odsweep.sweep._katib import run_katib_sweep
 from odsweep.sweep._layout import (
-    MODEL_DIR,
-    SPEC_SNAPSHOT,
-    STUDY_FILE,
-    TRIALS_DIR,
     default_output,
     default_storage,
     local_state_dir,
@@ -36,7 +33,6 @@ from odsweep.sweep._layout import (
     param_scales,
     snapshot_spec,
     trial_dir,
-    trial_results,
 )
 from odsweep.sweep._local import run_local_search, run_sweep
 

@@ -17,15 +17,21 @@ from typing import Any, NoReturn
 from odsweep import __version__, storage
 from odsweep.errors import InputError, OdsweepError
 from odsweep.report import Report, build_report, write_report
-from odsweep.results._outcome import SearchOutcome
-from odsweep.selection import Best, best_record, select_best, write_best
+from odsweep.results import (
+    TRIAL_CONFIG_FILE,
+    TRIALS_DIR,
+    Best,
+    SearchOutcome,
+    TrialResult,
+    best_record,
+    read_best_checked,
+    select_best,
+    write_best,
+)
 from odsweep.spec import SearchSpec
-from odsweep.sweep._layout import TRIALS_DIR, model_base, param_scales, trial_dir
-from odsweep.trial.result import TrialResult
+from odsweep.sweep._layout import model_base, param_scales, trial_dir
 
 logger = logging.getLogger(__name__)
-
-SAVED_MODEL = "saved_model.pb"
 
 
 class SearchFailed(OdsweepError):
@@ -71,8 +77,6 @@ def previous_best(output_dir: str) -> Best | None:
     Raises:
         InputError: It exists but cannot be read (the file named, what is wrong).
     """
-    from odsweep.records import read_best_checked
-
     return read_best_checked(output_dir)
 
 
@@ -115,7 +119,7 @@ def eval_input_of(spec: SearchSpec, trial_path: str) -> str:
         return spec.eval_input_path
     from odsweep import odconfig
 
-    config = odconfig.load_pipeline_config(storage.join(trial_path, "pipeline.config"))
+    config = odconfig.load_pipeline_config(storage.join(trial_path, TRIAL_CONFIG_FILE))
     return str(config.eval_input_reader[0].tf_record_input_reader.input_path[0])
 
 

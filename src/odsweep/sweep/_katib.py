@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from odsweep import storage
+from odsweep.results import SPEC_SNAPSHOT
 from odsweep.spec import load_spec
 from odsweep.sweep._finish import SweepResult, finish
-from odsweep.sweep._layout import SPEC_SNAPSHOT, snapshot_spec
+from odsweep.sweep._layout import snapshot_spec
 
 
 def run_katib_sweep(

@@ -17,13 +17,8 @@ import os
 import yaml
 
 from odsweep import storage
+from odsweep.results import MODEL_DIR, SPEC_SNAPSHOT, STUDY_FILE, TRIALS_DIR
 from odsweep.spec import Distribution, ParameterType, SearchSpec, spec_to_dict
-from odsweep.trial.result import RESULT_FILE, TrialResult, read_result
-
-SPEC_SNAPSHOT = "spec.yaml"
-STUDY_FILE = "study.db"
-TRIALS_DIR = "trials"
-MODEL_DIR = "model"
 
 
 def default_output(spec: SearchSpec) -> str:
@@ -77,17 +72,3 @@ def param_scales(spec: SearchSpec) -> dict[str, str]:
         else:
             scales[p.name] = "linear"
     return scales
-
-
-def trial_results(output_dir: str) -> list[TrialResult]:
-    """Every trial's result.json under ``<output>/trials``, in trial-number order."""
-    root = storage.join(output_dir, TRIALS_DIR)
-    names = [
-        n for n in storage.list_dir(root) if storage.exists(storage.join(root, n, RESULT_FILE))
-    ]
-
-    def number(name: str) -> tuple[int, str]:
-        tail = name.rsplit("-", 1)[-1]
-        return (int(tail) if tail.isdigit() else 1 << 30, name)
-
-    return [read_result(storage.join(root, n)) for n in sorted(names, key=number)]

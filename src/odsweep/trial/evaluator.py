@@ -15,7 +15,7 @@ import sys
 import warnings
 from typing import Any
 
-from odsweep.tfcompat import load_tensorflow
+from odsweep.tfcompat import learning_phase_scope, load_tensorflow
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,6 @@ class Evaluator:
         if not self._built:
             self._build()
         from object_detection import model_lib_v2
-        from tf_keras.src import backend as keras_backend
 
         # Fix 7 of tfcompat's list: swapping in the moving averages must happen under
         # the strategy's scope ("Swapping weights must occur under a
@@ -93,7 +92,7 @@ class Evaluator:
             # pycocotools prints its summary table with print(): keep stdout for the
             # metric lines alone (Katib's collector reads it).
             with (
-                keras_backend.deprecated_internal_learning_phase_scope(0),
+                learning_phase_scope(0),
                 self._writer.as_default(),
                 contextlib.redirect_stdout(sys.stderr),
                 warnings.catch_warnings(),

@@ -8,11 +8,10 @@ from typing import Any
 
 from odsweep import odconfig, storage
 from odsweep.errors import InputError
+from odsweep.results import TRIAL_CONFIG_FILE
 from odsweep.trial.options import TrialOptions
 
 logger = logging.getLogger(__name__)
-
-CONFIG_FILE = "pipeline.config"
 
 
 def build_trial_config(opts: TrialOptions) -> Any:
@@ -98,6 +97,6 @@ def _checkpoint_exists(prefix: str) -> bool:
 
 def write_trial_config(trial_dir: str, config: Any) -> str:
     """Write the effective config into the trial directory; returns its path."""
-    path = storage.join(trial_dir, CONFIG_FILE)
+    path = storage.join(trial_dir, TRIAL_CONFIG_FILE)
     storage.write_text_atomic(path, odconfig.config_to_text(config))
     return path

@@ -8,7 +8,7 @@ The only entry point both engines run (``odsweep trial``). Contract:
   ``checkpoint`` state file, so rotation never deletes it and the exporter,
   which restores a folder's latest checkpoint, restores exactly this one;
 - ``<trial_dir>/train/``, ``<trial_dir>/eval/``: TensorBoard event files;
-- ``<trial_dir>/result.json``: see :mod:`odsweep.trial.result`;
+- ``<trial_dir>/result.json``: see :mod:`odsweep.results`;
 - stdout: after each eval, one ``<RFC3339> <metric>=<value>`` line per metric.
 """
 
@@ -24,14 +24,19 @@ from typing import TextIO
 
 from odsweep import storage
 from odsweep.errors import TrialFailed
-from odsweep.trial.metrics import format_metric_lines, rfc3339_now
+from odsweep.results import (
+    TRIAL_BEST_DIR,
+    TRIAL_EVAL_DIR,
+    EvalRecord,
+    TrialResult,
+    TrialStatus,
+    write_metric_lines,
+    write_result,
+)
 from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight, write_trial_config
-from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus, write_result
 
 logger = logging.getLogger(__name__)
-
-BEST_DIR = "best"
 
 
 class Recorder:
@@ -137,7 +142,7 @@ def _train_and_evaluate(
     configs = config_util.create_configs_from_pipeline_proto(config)
     strategy = make_strategy()
     trainer = Trainer(configs, strategy, opts.trial_dir, keep_checkpoints=opts.keep_checkpoints)
-    evaluator = Evaluator(configs, strategy, storage.join(opts.trial_dir, "eval"))
+    evaluator = Evaluator(configs, strategy, storage.join(opts.trial_dir, TRIAL_EVAL_DIR))
 
     checkpoint_steps = opts.checkpoint_steps()
     logger.info(
@@ -162,12 +167,10 @@ def _train_and_evaluate(
             )
         checkpoint = trainer.save()
         metrics = evaluator.evaluate(checkpoint)
-        for line in format_metric_lines(metrics, timestamp=rfc3339_now()):
-            print(line, file=out)
-        out.flush()
+        write_metric_lines(metrics, out)
         kept = None
         if recorder.result.improves(metrics):
-            kept = _keep_best(tf, checkpoint, storage.join(opts.trial_dir, BEST_DIR))
+            kept = _keep_best(tf, checkpoint, storage.join(opts.trial_dir, TRIAL_BEST_DIR))
         record = EvalRecord(step=trainer.step, checkpoint=checkpoint, metrics=metrics)
         recorder.update(recorder.result.with_eval(record, kept_checkpoint=kept))
 

@@ -16,7 +16,7 @@ import sys
 import threading
 
 from odsweep.errors import EXIT_SIGTERM
-from odsweep.trial.result import TrialStatus
+from odsweep.results import TrialStatus
 from odsweep.trial.runner import Recorder
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,17 @@ from odsweep.backends.katib import (
     winner_result,
 )
 from odsweep.errors import InputError
-from odsweep.selection import best_record, read_best, write_best
+from odsweep.results import (
+    EvalRecord,
+    TrialResult,
+    TrialStatus,
+    best_record,
+    read_best,
+    read_result,
+    write_best,
+    write_result,
+)
 from odsweep.spec import ObjectiveType
-from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus, read_result, write_result
 from tests.backends.katib.katib_fixtures import make_options, make_spec
 from tests.backends.katib.test_backend_recorded import (
     AR,

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from odsweep.cli.main import main
-from odsweep.configs import base_config_path
+from odsweep.demodata import base_config_path
 from odsweep.errors import EXIT_BAD_INPUT, EXIT_OK
 from tests.backends.katib.katib_fixtures import LR_PATH
 

@@ -22,8 +22,8 @@ from odsweep.backends.katib import (
     to_yaml,
 )
 from odsweep.errors import InputError
+from odsweep.results import METRICS_FORMAT
 from odsweep.spec import KATIB_ALGORITHMS, ImagePullPolicy
-from odsweep.trial.metrics import METRICS_FORMAT
 from tests.backends.katib.katib_fixtures import (
     MODEL_DIR,
     PLACEHOLDER_RE,

@@ -16,8 +16,8 @@ import yaml
 from odsweep import odconfig
 from odsweep.backends.katib import _preflight as preflight
 from odsweep.backends.katib import render_experiment
-from odsweep.configs import base_config_path
-from odsweep.trial.metrics import format_metric_lines, is_reportable_name, parse_metric_lines
+from odsweep.demodata import base_config_path
+from odsweep.results import format_metric_lines, is_reportable_name, parse_metric_lines
 from tests.backends.katib.katib_fixtures import (
     LR_PATH,
     job_container,

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from odsweep import results
 from odsweep.backends.katib import KatibOptions, check_for_katib
 from odsweep.backends.katib import _preflight as preflight
 from odsweep.errors import InputError
 from odsweep.spec import SearchSpec
-from odsweep.trial import metrics
 from tests.backends.katib.katib_fixtures import MODEL_DIR, make_options, make_spec, spec_doc
 
 SAFE = "use only letters, digits and . _ : / @ + = - (rename or move it)"
@@ -42,17 +42,17 @@ def test_valid_spec_and_options_pass() -> None:
 
 
 def test_metrics_format_must_compile(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(metrics, "METRICS_FORMAT", "(name)=(")
+    monkeypatch.setattr(results, "METRICS_FORMAT", "(name)=(")
     with pytest.raises(InputError, match=_line(
         "metricsFormat: does not compile (missing ), unterminated subpattern at position 7), "
-        "got '(name)=('; fix odsweep.trial.metrics.METRICS_FORMAT"
+        "got '(name)=('; fix odsweep.results.METRICS_FORMAT"
     )):  # fmt: skip
         _check()
 
 
 def test_metrics_format_needs_exactly_two_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     fmt = r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"  # Katib's default: 4 groups
-    monkeypatch.setattr(metrics, "METRICS_FORMAT", fmt)
+    monkeypatch.setattr(results, "METRICS_FORMAT", fmt)
     with pytest.raises(InputError, match=_line(
         "metricsFormat: must have exactly 2 capturing groups (name, value), as Katib's "
         f"webhook requires, got 4 in {fmt!r}; make the others non-capturing (?:...)"
@@ -62,7 +62,7 @@ def test_metrics_format_needs_exactly_two_groups(monkeypatch: pytest.MonkeyPatch
 
 def test_metrics_format_must_be_re2(monkeypatch: pytest.MonkeyPatch) -> None:
     fmt = r"(?<= )([A-Za-z/]+)=(\d+)"
-    monkeypatch.setattr(metrics, "METRICS_FORMAT", fmt)
+    monkeypatch.setattr(results, "METRICS_FORMAT", fmt)
     with pytest.raises(InputError, match=_line(
         "metricsFormat: uses look-behind, which Go's RE2 (Katib's collector) does not "
         f"support, got {fmt!r}"
@@ -77,13 +77,13 @@ def test_metrics_format_must_be_re2(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_every_metric_is_read_back_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
     # Two groups and valid, but a name group without "/": reads "mAP", not the OD API name.
     fmt = r"([\w|-]+)\s*=\s*([+-]?[\d.]+(?:[Ee][+-]?\d+)?)"
-    monkeypatch.setattr(metrics, "METRICS_FORMAT", fmt)
+    monkeypatch.setattr(results, "METRICS_FORMAT", fmt)
     messages = _messages()
     assert messages[0] == (
         "spec.objective.objectiveMetricName: Katib's StdOut collector reads nothing from the "
         "trial's line '2026-01-01T00:00:00Z DetectionBoxes_Precision/mAP=0.25', not "
         "DetectionBoxes_Precision/mAP=0.25; rename the metric or fix "
-        "odsweep.trial.metrics.METRICS_FORMAT"
+        "odsweep.results.METRICS_FORMAT"
     )
     assert [m.split(":")[0] for m in messages] == [
         "spec.objective.objectiveMetricName",
@@ -94,15 +94,15 @@ def test_every_metric_is_read_back_exactly(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_a_metric_read_with_the_wrong_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     # No exponent: the second probe value (-1.5e-05) comes back as -1.5.
-    fmt = metrics.METRICS_FORMAT.replace("(?:[eE][+-]?\\d+)?", "")
-    assert fmt != metrics.METRICS_FORMAT
-    monkeypatch.setattr(metrics, "METRICS_FORMAT", fmt)
+    fmt = results.METRICS_FORMAT.replace("(?:[eE][+-]?\\d+)?", "")
+    assert fmt != results.METRICS_FORMAT
+    monkeypatch.setattr(results, "METRICS_FORMAT", fmt)
     assert _messages()[0] == (
         "spec.objective.objectiveMetricName: Katib's StdOut collector reads "
         "[('DetectionBoxes_Precision/mAP', '-1.5')] from the trial's line "
         "'2026-01-01T00:00:00Z DetectionBoxes_Precision/mAP=-1.5e-05', not "
         "DetectionBoxes_Precision/mAP=-1.5e-05; rename the metric or fix "
-        "odsweep.trial.metrics.METRICS_FORMAT"
+        "odsweep.results.METRICS_FORMAT"
     )
 
 

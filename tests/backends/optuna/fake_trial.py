@@ -15,10 +15,9 @@ import os
 import sys
 import time
 
+from odsweep.results import EvalRecord, TrialStatus, format_metric_lines, rfc3339_now
 from odsweep.spec import load_spec
 from odsweep.trial.from_spec import parse_params, trial_options
-from odsweep.trial.metrics import format_metric_lines, rfc3339_now
-from odsweep.trial.result import EvalRecord, TrialStatus
 from odsweep.trial.runner import Recorder, initial_result
 from odsweep.trial.signals import block_sigterm, stop_on_sigterm
 

@@ -18,8 +18,8 @@ import yaml
 
 from odsweep.backends.optuna import LocalEngine, Verdict
 from odsweep.errors import InputError
+from odsweep.results import TrialStatus, read_result
 from odsweep.spec import load_spec
-from odsweep.trial.result import TrialStatus, read_result
 
 FAKE = Path(__file__).with_name("fake_trial.py")
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"

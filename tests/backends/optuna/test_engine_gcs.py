@@ -12,8 +12,8 @@ import pytest
 
 from odsweep.backends.optuna import LocalEngine, Verdict, suggest
 from odsweep.backends.optuna import _study as studies
+from odsweep.results import TrialStatus
 from odsweep.spec import load_spec
-from odsweep.trial.result import TrialStatus
 from tests.backends.optuna.test_engine import FAKE
 from tests.gcs_fixtures import GcsBucket, gcs, gcs_server, upload_search_space
 

@@ -21,8 +21,8 @@ from odsweep.backends.optuna import LocalEngine, Verdict
 from odsweep.backends.optuna._engine import TEST_KILL_BEFORE_TELL
 from odsweep.backends.optuna._guard import mask_url
 from odsweep.errors import EXIT_BAD_INPUT, InputError
+from odsweep.results import TrialStatus, read_result
 from odsweep.spec import load_spec
-from odsweep.trial.result import TrialStatus, read_result
 from tests.backends.optuna.test_engine import FAKE, RUNNER, engine, fake_env, write_spec
 
 __all__ = ["fake_env"]

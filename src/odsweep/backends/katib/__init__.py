@@ -18,7 +18,7 @@ Decisions:
   parameter. No ``--seed``: Katib offers no per-trial number, so every trial uses the
   trial command's default seed (0).
 - Metrics: the StdOut collector with the trial's own regex
-  (``odsweep.trial.metrics.METRICS_FORMAT``); metric strategies credit each trial with
+  (``odsweep.results.METRICS_FORMAT``); metric strategies credit each trial with
   its best checkpoint (objective: its direction; ``Loss/...``: min; others: max).
 - ``model_dir`` is a required option, not a spec key: where a sweep writes is a
   decision per run (the local engine takes ``--output`` too), so one spec serves many.

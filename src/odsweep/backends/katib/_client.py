@@ -37,8 +37,8 @@ from odsweep.backends.katib._progress import describe_counts
 from odsweep.backends.katib._status import ExperimentStatus
 from odsweep.backends.katib._winner import trial_results, winner_result
 from odsweep.errors import InputError
+from odsweep.results import TrialResult
 from odsweep.spec import SearchSpec
-from odsweep.trial.result import TrialResult
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from odsweep.backends.katib._client import ExperimentRef, KatibBackend, OnExisting, run_search
 from odsweep.backends.katib._options import KatibOptions
-from odsweep.results._outcome import SearchOutcome
+from odsweep.results import SearchOutcome
 from odsweep.spec import SearchSpec
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from odsweep.backends.katib._options import KatibOptions
+from odsweep.results import METRICS_FORMAT, TRIALS_DIR
 from odsweep.spec import (
     ObjectiveType,
     Parameter,
@@ -20,7 +21,6 @@ from odsweep.spec import (
     SettingValue,
     Toleration,
 )
-from odsweep.trial.metrics import METRICS_FORMAT
 
 API_VERSION = "kubeflow.org/v1beta1"
 KIND = "Experiment"
@@ -28,7 +28,6 @@ CONTAINER_NAME = "odsweep-trial"
 TRIAL_COMMAND = ("odsweep", "trial")
 TRIAL_NAME_PARAMETER = "trialName"
 """The trial parameter carrying Katib's trial name (``${trialSpec.Name}``)."""
-TRIALS_DIR = "trials"
 GPU_RESOURCE = "nvidia.com/gpu"
 
 # Katib's own defaults for a batch/v1 Job (GJSON over the Job's status), written out so

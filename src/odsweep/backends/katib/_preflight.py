@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from odsweep import results
 from odsweep.backends.katib._manifest import CREDENTIALS_ENV, spec_uri_of, trial_args
 from odsweep.backends.katib._options import KatibOptions
 from odsweep.errors import InputError
@@ -36,7 +37,6 @@ from odsweep.spec import Objective, SearchSpec
 # The spec layer's own Kubernetes syntax rules, so a flag accepts what the YAML key does.
 from odsweep.spec._cluster import _QUANTITY_RE, is_dns1123_label
 from odsweep.spec._paths import is_uri
-from odsweep.trial import metrics
 
 MAX_NAME = 63
 """Kubernetes' limit for a DNS-1123 label, a Service name and a label value."""
@@ -73,10 +73,10 @@ def check_for_katib(spec: SearchSpec, options: KatibOptions) -> None:
     problems = _check_options(options)
     problems += _check_storage(spec, options)
     problems += check_names(spec)
-    format_problems = check_metrics_format(metrics.METRICS_FORMAT)
+    format_problems = check_metrics_format(results.METRICS_FORMAT)
     problems += format_problems
     if not format_problems:
-        problems += check_metric_names(spec.objective, metrics.METRICS_FORMAT)
+        problems += check_metric_names(spec.objective, results.METRICS_FORMAT)
     if not problems:
         # Last net for anything else in the args (a future flag, a changed template).
         problems += check_args_shell_safe(trial_args(spec, options))
@@ -91,7 +91,7 @@ def check_metrics_format(metrics_format: str) -> list[str]:
     except re.error as exc:
         return [
             f"metricsFormat: does not compile ({exc}), got {metrics_format!r}; "
-            "fix odsweep.trial.metrics.METRICS_FORMAT"
+            "fix odsweep.results.METRICS_FORMAT"
         ]
     problems = []
     if compiled.groups != 2:
@@ -135,7 +135,7 @@ def check_metric_names(objective: Objective, metrics_format: str) -> list[str]:
     ]
     for key, name in zip(keys, names, strict=True):
         for value in _PROBE_VALUES:
-            lines = metrics.format_metric_lines({name: value}, timestamp=_PROBE_TIMESTAMP)
+            lines = results.format_metric_lines({name: value}, timestamp=_PROBE_TIMESTAMP)
             if not lines:
                 problems.append(f"{key}: the trial never prints {name!r} (not reportable)")
                 break
@@ -144,7 +144,7 @@ def check_metric_names(objective: Objective, metrics_format: str) -> list[str]:
                 problems.append(
                     f"{key}: Katib's StdOut collector reads {got or 'nothing'} from the "
                     f"trial's line {lines[0]!r}, not {name}={value!r}; rename the metric "
-                    "or fix odsweep.trial.metrics.METRICS_FORMAT"
+                    "or fix odsweep.results.METRICS_FORMAT"
                 )
                 break
     return problems

@@ -23,7 +23,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from odsweep.backends.katib._manifest import TRIAL_NAME_PARAMETER, TRIALS_DIR, placeholder
+from odsweep.backends.katib._manifest import TRIAL_NAME_PARAMETER, placeholder
+from odsweep.results import TRIALS_DIR
 from odsweep.spec import ObjectiveType
 
 UNAVAILABLE = "unavailable"

@@ -3,14 +3,14 @@
 Katib names the best trial (``status.currentOptimalTrial``) from what its collector
 parsed from stdout; the trial itself wrote ``<model_dir>/trials/<trial>/result.json``
 with its best checkpoint and every metric there. ``best.json`` is built from that file
-with :func:`odsweep.selection.best_record`, the same as a local sweep.
+with :func:`odsweep.results.best_record`, the same as a local sweep.
 
 Two rules keep the choice the local engine's:
 
-- Only succeeded and early-stopped trials compete (:mod:`odsweep.selection`). Katib
+- Only succeeded and early-stopped trials compete (:mod:`odsweep.results`). Katib
   ranks every trial with an observation, a failed one too; when its pick did not
   succeed, the winner is chosen among the competing trials' ``result.json`` with
-  :func:`~odsweep.selection.select_best`.
+  :func:`~odsweep.results.select_best`.
 - Katib's state of a trial wins over the state in its ``result.json``: an early-stopped
   trial was killed by Katib's collector, so its file says ``stopped`` (or ``running``
   when the kill gave it no time); it is recorded as ``early_stopped``, as the local
@@ -26,11 +26,18 @@ from dataclasses import replace
 from odsweep import storage
 from odsweep.backends.katib._errors import ExperimentFailed
 from odsweep.backends.katib._follow import KatibOutcome
-from odsweep.backends.katib._manifest import TRIALS_DIR
 from odsweep.backends.katib._status import ExperimentStatus, TrialState
 from odsweep.errors import InputError
-from odsweep.selection import Best, best_record, select_best
-from odsweep.trial.result import RESULT_FILE, TrialResult, TrialStatus, read_result
+from odsweep.results import (
+    RESULT_FILE,
+    TRIALS_DIR,
+    Best,
+    TrialResult,
+    TrialStatus,
+    best_record,
+    read_result,
+    select_best,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +62,7 @@ _EXPECTED = {
 
 
 def winner(outcome: KatibOutcome, *, model_dir: str | None = None) -> Best:
-    """``best.json`` of the winning trial (write it with :func:`odsweep.selection.write_best`).
+    """``best.json`` of the winning trial (write it with :func:`odsweep.results.write_best`).
 
     Args:
         outcome: What :func:`follow` returned.

@@ -27,14 +27,18 @@ from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_tri
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
 from odsweep.errors import EXIT_SIGTERM, InputError, OdsweepError
-from odsweep.records import read_result_checked
-from odsweep.results._outcome import SearchOutcome
+from odsweep.results import (
+    TRIALS_DIR,
+    SearchOutcome,
+    TrialResult,
+    TrialStatus,
+    read_result_checked,
+    write_result,
+)
 from odsweep.spec import SearchSpec
-from odsweep.trial.result import TrialResult, TrialStatus, write_result
 
 logger = logging.getLogger(__name__)
 
-TRIALS_DIR = "trials"
 # Test hook (fault injection): kill the engine after a trial's final result.json is
 # written and before the study is told. Never set it outside tests.
 TEST_KILL_BEFORE_TELL = "ODSWEEP_TEST_KILL_BEFORE_TELL"

@@ -23,11 +23,9 @@ from typing import IO, Any
 
 from odsweep import storage
 from odsweep.backends.optuna._attempts import set_aside, set_aside_local
+from odsweep.results import STDERR_LOG, STDOUT_LOG
 
 logger = logging.getLogger(__name__)
-
-STDOUT_LOG = "stdout.log"
-STDERR_LOG = "stderr.log"
 
 
 def format_value(value: Any) -> str:

@@ -9,8 +9,8 @@ from tqdm import tqdm
 
 from odsweep.backends._logbar import Swaps, restore_logs, route_logs_through_bar
 from odsweep.backends.optuna._policy import Tally
+from odsweep.results import TrialResult
 from odsweep.spec import SearchSpec
-from odsweep.trial.result import TrialResult
 
 logger = logging.getLogger(__name__)
 

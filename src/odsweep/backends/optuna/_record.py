@@ -24,8 +24,7 @@ from optuna.trial import TrialState
 from odsweep import storage
 from odsweep.backends.optuna import _study as studies
 from odsweep.errors import InputError
-from odsweep.records import read_result_checked
-from odsweep.trial.result import TrialResult, TrialStatus
+from odsweep.results import TrialResult, TrialStatus, read_result_checked
 
 logger = logging.getLogger(__name__)
 

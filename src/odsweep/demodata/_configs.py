@@ -1,6 +1,6 @@
-"""Base pipeline.config files shipped with odsweep.
+"""The base pipeline.config shipped for the demo (``ssd_tiny``).
 
-The ``*.config`` files live next to this module and are package data: hatchling's
+The ``*.config`` files live in this package and are package data: hatchling's
 wheel target (``packages = ["src/odsweep"]``) includes every file under the package,
 not only ``.py`` files, so :func:`base_config_path` works from an installed wheel too.
 """
@@ -12,14 +12,12 @@ from pathlib import Path
 
 from odsweep.errors import InputError
 
-__all__ = ["available_configs", "base_config_path"]
-
 _SUFFIX = ".config"
 
 
 def available_configs() -> tuple[str, ...]:
     """Names of the shipped base configs, sorted (e.g. ``("ssd_tiny",)``)."""
-    root = resources.files(__name__)
+    root = resources.files(__package__ or "odsweep.demodata")
     return tuple(
         sorted(p.name[: -len(_SUFFIX)] for p in root.iterdir() if p.name.endswith(_SUFFIX))
     )
@@ -37,7 +35,7 @@ def base_config_path(name: str = "ssd_tiny") -> Path:
     Raises:
         InputError: No shipped config has that name; the message lists the names.
     """
-    resource = resources.files(__name__) / f"{name}{_SUFFIX}"
+    resource = resources.files(__package__ or "odsweep.demodata") / f"{name}{_SUFFIX}"
     if not resource.is_file():
         raise InputError(
             f"base config: no shipped config named {name!r}; "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from odsweep.errors import InputError
-from odsweep.records import read_best_checked, read_result_checked
+from odsweep.results import read_best_checked, read_result_checked
 
 GOOD = (
     '{"trial": "t-1", "params": {"lr": 0.1}, "status": "succeeded", "metric": "m", '

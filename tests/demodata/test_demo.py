@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from odsweep.data import CLASS_NAMES, DemoDataset, write_demo_dataset
-from odsweep.data.demo import _CLASS_RGB, iter_examples
+from odsweep.demodata import CLASS_NAMES, DemoDataset, write_demo_dataset
+from odsweep.demodata._dataset import _CLASS_RGB, iter_examples
 from odsweep.errors import InputError
 
 SIZE = 64  # small images keep the test fast; the generator scales with image_size
@@ -56,7 +56,7 @@ def test_arguments_are_checked_before_anything_is_written(tmp_path: Path) -> Non
 
 
 def test_importing_the_package_does_not_load_tensorflow() -> None:
-    code = "import sys, odsweep.data, odsweep.configs; print('tensorflow' in sys.modules)"
+    code = "import sys, odsweep.demodata; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

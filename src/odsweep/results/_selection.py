@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from odsweep import storage
-from odsweep.spec import ObjectiveType
-from odsweep.trial.result import TrialResult, TrialStatus
+from odsweep.results._layout import BEST_FILE
+from odsweep.results._objective import ObjectiveType
+from odsweep.results._trial import TrialResult, TrialStatus
 
-BEST_FILE = "best.json"
 _COMPETE = (TrialStatus.SUCCEEDED, TrialStatus.EARLY_STOPPED)
 
 
@@ -102,7 +102,3 @@ def write_best(output_dir: str, best: Best) -> str:
     path = storage.join(output_dir, BEST_FILE)
     storage.write_text_atomic(path, best.to_json())
     return path
-
-
-def read_best(output_dir: str) -> Best:
-    return Best.from_json(storage.read_text(storage.join(output_dir, BEST_FILE), key="best.json"))

@@ -4,7 +4,7 @@ The demo sweep must show a clear difference between good and bad hyperparameters
 minutes on a laptop CPU, so the data is chosen to be easy but not trivial: each image
 has 1-3 non-overlapping objects of three classes that differ in both shape and colour
 (red squares, green circles, blue triangles), of medium size (about 25-50 % of the image
-side, which the SSD anchors of ``configs/ssd_tiny.config`` cover), on a noisy grey
+side, which the SSD anchors of ``ssd_tiny.config`` cover), on a noisy grey
 background with a random brightness. Colours are jittered and noise is added over the
 objects too, so a model must look at more than one pixel.
 

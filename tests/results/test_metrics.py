@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import io
 import math
 import re
 
 import pytest
 
-from odsweep.trial.metrics import (
+from odsweep.results import (
     METRICS_FORMAT,
     format_metric_lines,
     is_reportable_name,
     parse_metric_lines,
+    write_metric_lines,
 )
 from tests.katib_emulation import collect
 
@@ -85,3 +87,16 @@ def test_katib_default_filter_would_lose_the_names() -> None:
 def test_value_needs_a_digit() -> None:
     assert parse_metric_lines([f"{TS} mAP=."]) == []
     assert parse_metric_lines([f"{TS} mAP=-.5e-3"]) == [(TS, "mAP", -0.0005)]
+
+
+def test_write_metric_lines_prints_the_formatted_lines_and_returns_them() -> None:
+    out = io.StringIO()
+    lines = write_metric_lines(
+        {"b": 2.0, "a": 0.5, "bad": math.nan}, out, timestamp="2026-01-01T00:00:00Z"
+    )
+    assert lines == ["2026-01-01T00:00:00Z a=0.5", "2026-01-01T00:00:00Z b=2.0"]
+    assert out.getvalue() == "2026-01-01T00:00:00Z a=0.5\n2026-01-01T00:00:00Z b=2.0\n"
+    assert parse_metric_lines(out.getvalue().splitlines()) == [
+        ("2026-01-01T00:00:00Z", "a", 0.5),
+        ("2026-01-01T00:00:00Z", "b", 2.0),
+    ]

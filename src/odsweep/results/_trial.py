@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from odsweep import storage
-from odsweep.spec import ObjectiveType
-
-RESULT_FILE = "result.json"
+from odsweep.results._layout import RESULT_FILE
+from odsweep.results._objective import ObjectiveType
 
 
 class TrialStatus(enum.Enum):
@@ -134,9 +133,3 @@ class TrialResult:
 def write_result(trial_dir: str, result: TrialResult) -> None:
     """Write ``<trial_dir>/result.json`` atomically."""
     storage.write_text_atomic(storage.join(trial_dir, RESULT_FILE), result.to_json())
-
-
-def read_result(trial_dir: str) -> TrialResult:
-    """Read ``<trial_dir>/result.json``."""
-    path = storage.join(trial_dir, RESULT_FILE)
-    return TrialResult.from_json(storage.read_text(path, key="result"))

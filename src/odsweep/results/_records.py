@@ -16,8 +16,9 @@ from typing import Any
 
 from odsweep import storage
 from odsweep.errors import InputError
-from odsweep.selection import BEST_FILE, Best
-from odsweep.trial.result import RESULT_FILE, TrialResult
+from odsweep.results._layout import BEST_FILE, RESULT_FILE, TRIALS_DIR
+from odsweep.results._selection import Best
+from odsweep.results._trial import TrialResult
 
 
 def _why(exc: BaseException) -> str:
@@ -122,3 +123,55 @@ def read_best_checked(output_dir: str) -> Best | None:
             "trials' result.json at the end of the sweep) or restore it from a backup"
         )
     return best
+
+
+def read_result(trial_dir: str) -> TrialResult:
+    """Read ``<trial_dir>/result.json``.
+
+    Raises:
+        InputError: it is missing, unreadable, truncated or ill-typed (the file named).
+    """
+    result = read_result_checked(trial_dir)
+    if result is None:
+        raise InputError(
+            f"{storage.join(trial_dir, RESULT_FILE)}: no result.json; give a trial folder "
+            "of a sweep's output"
+        )
+    return result
+
+
+def read_best(output_dir: str) -> Best:
+    """Read ``<output_dir>/best.json``.
+
+    Raises:
+        InputError: it is missing, unreadable, truncated or ill-typed (the file named).
+    """
+    best = read_best_checked(output_dir)
+    if best is None:
+        raise InputError(
+            f"{storage.join(output_dir, BEST_FILE)}: no best.json; run `odsweep best "
+            f"{output_dir}` (or the sweep) first"
+        )
+    return best
+
+
+def trial_results(output_dir: str) -> list[TrialResult]:
+    """Every trial's result.json under ``<output>/trials``, in trial-number order.
+
+    Folders whose names start with ``.`` (earlier attempts set aside) are not trials.
+
+    Raises:
+        InputError: a result.json is damaged (the file named).
+    """
+    root = storage.join(output_dir, TRIALS_DIR)
+    names = [
+        n
+        for n in storage.list_dir(root)
+        if not n.startswith(".") and storage.exists(storage.join(root, n, RESULT_FILE))
+    ]
+
+    def number(name: str) -> tuple[int, str]:
+        tail = name.rsplit("-", 1)[-1]
+        return (int(tail) if tail.isdigit() else 1 << 30, name)
+
+    return [read_result(storage.join(root, n)) for n in sorted(names, key=number)]

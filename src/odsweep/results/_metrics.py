@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TextIO
 
 # A name: a letter, then ASCII word characters and `/ @ . -`, then optional
 # parenthesised suffixes after one space (`mAP (small)`). Starting with a letter and
@@ -67,3 +69,19 @@ def parse_metric_lines(lines: Iterable[str]) -> list[tuple[str, str, float]]:
         if m:
             out.append((m.group(1), m.group(2), float(m.group(3))))
     return out
+
+
+def write_metric_lines(
+    metrics: Mapping[str, float], out: TextIO | None = None, *, timestamp: str | None = None
+) -> list[str]:
+    """Print the metric lines of one eval to ``out`` (stdout by default) and flush.
+
+    The trial's stdout is its reporting channel (Katib's StdOut collector reads it),
+    so this is the one place outside ``cli/`` that prints. Returns the lines written.
+    """
+    stream = out if out is not None else sys.stdout
+    lines = format_metric_lines(metrics, timestamp=timestamp or rfc3339_now())
+    for line in lines:
+        print(line, file=stream)
+    stream.flush()
+    return lines

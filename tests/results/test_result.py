@@ -4,8 +4,8 @@ import math
 
 import pytest
 
+from odsweep.results import EvalRecord, TrialResult, TrialStatus, read_result, write_result
 from odsweep.spec import ObjectiveType
-from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus, read_result, write_result
 
 
 def _result(direction: ObjectiveType) -> TrialResult:

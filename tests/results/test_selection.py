@@ -5,9 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from odsweep.selection import best_record, read_best, select_best, write_best
+from odsweep.results import (
+    EvalRecord,
+    TrialResult,
+    TrialStatus,
+    best_record,
+    read_best,
+    select_best,
+    write_best,
+)
 from odsweep.spec import ObjectiveType
-from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus
 
 
 def trial(
