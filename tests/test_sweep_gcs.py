@@ -12,42 +12,20 @@ from typing import Any
 
 import pytest
 
-import odsweep.export
-from odsweep import storage
 from odsweep.cli.main import main
 from odsweep.errors import EXIT_OK, InputError
-from odsweep.export import ExportResult, VerifyResult
 from odsweep.results import trial_results
 from odsweep.sweep import default_storage, local_state_dir, run_sweep
 from tests.backends.optuna.test_engine import FAKE
+from tests.export_fakes import RecordedExport, install
 from tests.gcs_fixtures import GcsBucket, gcs, gcs_server, upload_search_space
 
 __all__ = ["gcs", "gcs_server"]
 
 
-class RecordedExport:
-    """Stands in for export_trial/verify_saved_model; publishes a marker object."""
-
-    def __init__(self) -> None:
-        self.exports: list[tuple[str, str, dict[str, Any]]] = []
-        self.verified: list[tuple[str, str]] = []
-
-    def export_trial(self, trial_dir: str, output_base: str, **kw: Any) -> ExportResult:
-        self.exports.append((trial_dir, output_base, kw))
-        path = storage.join(output_base, "1")
-        storage.write_bytes_atomic(storage.join(path, "saved_model.pb"), b"graph")
-        return ExportResult(output_base, 1, path, kw["input_type"], "ckpt", "prov")
-
-    def verify(self, path: str, *, input_type: str, eval_input: str) -> VerifyResult:
-        self.verified.append((path, eval_input))
-        return VerifyResult(path, input_type, 1, ("num_detections",), (3,), 0.9, 0.1)
-
-
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> RecordedExport:
-    record = RecordedExport()
-    monkeypatch.setattr(odsweep.export, "export_trial", record.export_trial)
-    monkeypatch.setattr(odsweep.export, "verify_saved_model", record.verify)
+    record = install(monkeypatch)
     monkeypatch.setenv("FAKE_DELAY", "0.02")
     monkeypatch.delenv("FAKE_FAIL_ABOVE", raising=False)
     monkeypatch.delenv("FAKE_LOG", raising=False)

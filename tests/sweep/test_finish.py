@@ -2,50 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-import odsweep.export
-from odsweep import storage
 from odsweep.cli.main import main
 from odsweep.demodata import base_config_path
 from odsweep.errors import EXIT_OK
-from odsweep.export import ExportResult, VerifyResult
-from odsweep.results import TrialStatus, read_best, write_result
-from tests.report.report_fixtures import trial
+from odsweep.results import (
+    EvalRecord,
+    ObjectiveType,
+    TrialResult,
+    TrialStatus,
+    read_best,
+    write_result,
+)
+from tests.export_fakes import RecordedExport, install
 from tests.spec.spec_fixtures import valid_doc
 
+METRIC = "DetectionBoxes_Precision/mAP"
 EVAL_GLOB = "/data/from-the-config/eval-?????-of-00001.tfrecord"
-
-
-class RecordedExport:
-    """Stands in for export_trial/verify_saved_model (no TensorFlow); writes a marker."""
-
-    def __init__(self) -> None:
-        self.exports: list[tuple[str, str]] = []
-        self.verified: list[tuple[str, str]] = []
-
-    def export_trial(self, trial_dir: str, output_base: str, **kw: Any) -> ExportResult:
-        self.exports.append((trial_dir, output_base))
-        version = len(self.exports)
-        path = storage.join(output_base, str(version))
-        storage.write_bytes_atomic(storage.join(path, "saved_model.pb"), b"graph")
-        return ExportResult(output_base, version, path, kw["input_type"], "ckpt", "prov")
-
-    def verify(self, path: str, *, input_type: str, eval_input: str) -> VerifyResult:
-        self.verified.append((path, eval_input))
-        return VerifyResult(path, input_type, 1, ("num_detections",), (3,), 0.9, 0.1)
 
 
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> RecordedExport:
-    record = RecordedExport()
-    monkeypatch.setattr(odsweep.export, "export_trial", record.export_trial)
-    monkeypatch.setattr(odsweep.export, "verify_saved_model", record.verify)
-    return record
+    return install(monkeypatch)
 
 
 @pytest.fixture
@@ -62,14 +45,26 @@ def output(tmp_path: Path) -> Path:
     config = (
         base_config_path().read_text().replace("PATH_TO_BE_CONFIGURED", "/data/from-the-config")
     )
-    for result in (
-        trial("ssd-demo-1", [0.3, 0.5]),
-        trial("ssd-demo-2", [0.9], error="killed", status=TrialStatus.FAILED),
+    for name, values, status in (
+        ("ssd-demo-1", [0.3, 0.5], TrialStatus.SUCCEEDED),
+        ("ssd-demo-2", [0.9], TrialStatus.FAILED),  # the best value, but it failed
     ):
-        folder = out / "trials" / result.trial
-        folder.mkdir(parents=True)
+        folder = out / "trials" / name
+        (folder / "best").mkdir(parents=True)
         (folder / "pipeline.config").write_text(config)
-        write_result(str(folder), result)
+        result = TrialResult(
+            trial=name,
+            params={},
+            status=TrialStatus.RUNNING,
+            metric=METRIC,
+            objective=ObjectiveType.MAXIMIZE,
+        )
+        for step, value in enumerate(values, start=1):
+            checkpoint = folder / "best" / f"ckpt-{step}"
+            Path(f"{checkpoint}.index").write_bytes(f"{name} {step}".encode())
+            result = result.with_eval(EvalRecord(step * 100, str(checkpoint), {METRIC: value}))
+        error = "killed" if status is TrialStatus.FAILED else None
+        write_result(str(folder), replace(result, status=status, error=error))
     return out
 
 
@@ -78,7 +73,9 @@ def test_export_verifies_on_the_configs_eval_input_when_the_spec_has_none(
 ) -> None:
     assert main(["export", str(output)]) == EXIT_OK
     path = capsys.readouterr().out.strip()
-    assert recorded.exports == [(str(output / "trials" / "ssd-demo-1"), str(output / "model"))]
+    assert [e[:2] for e in recorded.exports] == [
+        (str(output / "trials" / "ssd-demo-1"), str(output / "model"))
+    ]
     assert recorded.verified == [(path, EVAL_GLOB)]
     best = read_best(str(output))
     assert best.trial == "ssd-demo-1" and best.export["path"] == path
@@ -110,3 +107,25 @@ def test_best_and_report_name_the_selection_winner_not_the_failed_trial(
     assert main(["report", str(output)]) == EXIT_OK
     markdown = (output / "report.md").read_text()
     assert "- **Trial:** ssd-demo-1" in markdown and "- **Trial:** ssd-demo-2" not in markdown
+
+
+def test_an_export_whose_checkpoint_changed_is_not_reused(
+    output: Path, recorded: RecordedExport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(output)]) == EXIT_OK
+    # Same trial, same step, other weights (a re-run wrote the folder again).
+    (output / "trials" / "ssd-demo-1" / "best" / "ckpt-2.index").write_bytes(b"retrained")
+    assert main(["export", str(output)]) == EXIT_OK
+    first, second = capsys.readouterr().out.split()
+    assert first.endswith("/model/1") and second.endswith("/model/2")
+    assert read_best(str(output)).export["path"] == second  # best.json names the new one
+
+
+def test_a_damaged_best_json_is_an_input_error_naming_it(
+    output: Path, recorded: RecordedExport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (output / "best.json").write_text('{"trial": ')
+    assert main(["best", str(output)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"error: {output / 'best.json'}: not a valid best.json (invalid JSON" in err
+    assert (output / "best.json").read_text() == '{"trial": '  # left as it was

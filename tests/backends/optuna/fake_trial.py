@@ -15,7 +15,14 @@ import os
 import sys
 import time
 
-from odsweep.results import EvalRecord, TrialStatus, format_metric_lines, rfc3339_now
+from odsweep import storage
+from odsweep.results import (
+    TRIAL_CONFIG_FILE,
+    EvalRecord,
+    TrialStatus,
+    format_metric_lines,
+    rfc3339_now,
+)
 from odsweep.spec import load_spec
 from odsweep.trial.from_spec import parse_params, trial_options
 from odsweep.trial.runner import Recorder, initial_result
@@ -39,6 +46,9 @@ def main(argv: list[str]) -> int:
     spec = load_spec(spec_path)
     opts = trial_options(spec, trial_dir=trial_dir, params=parse_params(spec, raw), seed=seed)
     recorder = Recorder(trial_dir, initial_result(opts))
+    storage.write_text_atomic(
+        storage.join(trial_dir, TRIAL_CONFIG_FILE), f"# fake config of {opts.name}: {raw}\n"
+    )
     recorder.update(recorder.result)
     stop_on_sigterm(recorder)
     log = os.environ.get("FAKE_LOG")
@@ -53,9 +63,11 @@ def main(argv: list[str]) -> int:
         metrics = {opts.metric: value, "Loss/total_loss": 1.0 - value}
         for line in format_metric_lines(metrics, timestamp=rfc3339_now()):
             print(line, flush=True)
-        recorder.update(
-            recorder.result.with_eval(EvalRecord(step, f"{trial_dir}/ckpt-{step}", metrics))
-        )
+        # A checkpoint's files as the real trial leaves them (its index file is what an
+        # export's provenance hashes), and the trial's effective config.
+        checkpoint = f"{trial_dir}/ckpt-{step}"
+        storage.write_bytes_atomic(f"{checkpoint}.index", f"{opts.name} {step}".encode())
+        recorder.update(recorder.result.with_eval(EvalRecord(step, checkpoint, metrics)))
         fail_above = os.environ.get("FAKE_FAIL_ABOVE")
         if fail_above is not None and lr > float(fail_above):
             recorder.finish(TrialStatus.FAILED, "loss became nan at step 1")
