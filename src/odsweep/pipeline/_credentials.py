@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import tempfile
 
+# The variable the step points at its key file, as Google's libraries read it.
+from odsweep.spec._kube import CREDENTIALS_ENV
+
 CREDENTIALS_SECRET = "odsweep-gcp-credentials"
 """The Secret the steps read storage credentials from (optional: absent means the pod's
 service account reaches GCS itself, e.g. Workload Identity)."""
-CREDENTIALS_KEY = "key.json"
-"""The key of the service-account JSON in that Secret: the same Secret and key the Katib
-trial pods mount (``odsweep.backends.katib.CREDENTIALS_KEY``)."""
 CREDENTIALS_JSON_ENV = "ODSWEEP_GCP_KEY_JSON"
 """The environment variable the Secret's key arrives in (kfp-kubernetes secret as env)."""
 CREDENTIALS_SECRET_ENV = "ODSWEEP_CREDENTIALS_SECRET"
@@ -39,12 +39,12 @@ def use_secret_credentials() -> str | None:
     Returns:
         The key file in use, or None.
     """
-    existing = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    existing = os.environ.get(CREDENTIALS_ENV)
     key = os.environ.get(CREDENTIALS_JSON_ENV, "")
     if existing or not key.strip():
         return existing
     fd, path = tempfile.mkstemp(prefix="gcp-key-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(key)
-    os.environ["GOOGLE_APPLICATION_CREDENTIALS"] = path
+    os.environ[CREDENTIALS_ENV] = path
     return path

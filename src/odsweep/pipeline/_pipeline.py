@@ -29,17 +29,16 @@ from odsweep.pipeline._components import (
 )
 from odsweep.pipeline._credentials import (
     CREDENTIALS_JSON_ENV,
-    CREDENTIALS_KEY,
     CREDENTIALS_SECRET,
     CREDENTIALS_SECRET_ENV,
 )
 from odsweep.pipeline._params import DEFAULT_BACKEND, UNSET_COUNT, UNSET_OPTIONAL, UNSET_STR
 from odsweep.spec import Toleration
+from odsweep.spec._kube import CREDENTIALS_KEY, GPU_RESOURCE
 
 PIPELINE_NAME = "odsweep"
 PIPELINE_FILE = os.path.join("pipelines", "odsweep_pipeline.yaml")
 COMPONENTS_DIR = "components"
-GPU_RESOURCE = "nvidia.com/gpu"
 # GKE taints GPU nodes with nvidia.com/gpu=present:NoSchedule; tolerating the key is
 # harmless where no such taint exists.
 GPU_TOLERATION = Toleration(key=GPU_RESOURCE, operator="Exists", effect="NoSchedule")
