@@ -29,8 +29,20 @@ class ObjectiveType(StrEnum):
     MINIMIZE = "minimize"
 
     def better(self, a: float, b: float) -> bool:
-        """True when ``a`` is strictly better than ``b`` (NaN is never better)."""
+        """True when ``a`` is strictly better than ``b``; NaN is worse than any number.
+
+        The one "is a better than b" rule: selection, the Optuna pruner, the trial's
+        best checkpoint and the report all come here.
+        """
+        if math.isnan(a):
+            return False
+        if math.isnan(b):
+            return True
         return a > b if self is ObjectiveType.MAXIMIZE else a < b
+
+    def best_first(self, value: float) -> float:
+        """A sort key that puts the best value first (ties keep their order)."""
+        return -value if self is ObjectiveType.MAXIMIZE else value
 
 
 class AlgorithmName(StrEnum):
@@ -76,12 +88,8 @@ class Objective:
         return (self.metric, *self.additional_metrics)
 
     def better(self, a: float, b: float) -> bool:
-        """True when ``a`` is strictly better than ``b``; NaN is worse than any number."""
-        if math.isnan(a):
-            return False
-        if math.isnan(b):
-            return True
-        return a > b if self.type is ObjectiveType.MAXIMIZE else a < b
+        """:meth:`ObjectiveType.better` of this objective's type."""
+        return self.type.better(a, b)
 
     def best(self, values: Iterable[float]) -> float | None:
         """The best of ``values`` ignoring NaN, or None when there is none."""
