@@ -108,6 +108,12 @@ PARAMS: tuple[Param, ...] = (
 )  # fmt: skip
 PARAM_BY_NAME: Mapping[str, Param] = {p.name: p for p in PARAMS}
 SPEC_PARAMS: tuple[str, ...] = tuple(p.name for p in PARAMS if p.key is not None)
+VALIDATE_PARAMS: tuple[str, ...] = (
+    *(p.name for p in PARAMS if p.key is None and p.name != "kubeflow_url"),
+    *SPEC_PARAMS,
+)
+"""The validate step's inputs: every parameter but the report's ``kubeflow_url``, the
+run-only ones first (``search_space`` is its positional argument), then the spec's."""
 _PATH_PARAMS = ("pipeline_config_path", "inference_output_directory")
 _CLUSTER_PARAMS = ("namespace", "image", "gpus_per_trial")
 # The YAML keys holding paths, for the inline-YAML rule (same keys as spec._parse).
