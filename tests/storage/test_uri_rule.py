@@ -3,12 +3,17 @@ and the pipeline parameters all apply it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.pipeline._params import check_location
+from odsweep.spec import load_spec
 from odsweep.spec._paths import resolve
+from tests.spec.spec_fixtures import valid_doc
 
 
 def test_gs_is_remote_and_a_local_path_is_not() -> None:
@@ -50,3 +55,25 @@ def test_pipeline_parameters_follow_the_same_rule() -> None:
         InputError, match=r"^model_dir: scheme not supported: only gs://, got 's3://b/m'"
     ):
         check_location("model_dir", "s3://b/m")
+
+
+def test_a_spec_path_with_another_scheme_is_one_problem_among_the_others(
+    tmp_path: Path,
+) -> None:
+    doc = valid_doc()
+    doc["spec"]["trainInputPath"] = "s3://b/train-*.tfrecord"
+    doc["spec"]["export"] = {"outputDirectory": "GS://b/model"}
+    doc["spec"]["maxTrialCount"] = 0
+    path = tmp_path / "search.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(InputError) as info:
+        load_spec(str(path))
+    assert (
+        "spec.trainInputPath: scheme not supported: only gs://, got "
+        "'s3://b/train-*.tfrecord'; use gs://BUCKET/PATH or a local path"
+    ) in info.value.messages
+    assert (
+        "spec.export.outputDirectory: scheme not supported: only gs://, got 'GS://b/model'; "
+        "use gs://BUCKET/PATH or a local path"
+    ) in info.value.messages
+    assert "spec.maxTrialCount: must be an integer > 0, got 0" in info.value.messages

@@ -138,13 +138,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
 
     def path(key: str, *, required: bool) -> str | None:
         text = spec.string(key, required=required, what="a non-empty path")
-        if text is None:
-            return None
-        try:
-            return resolve(text, base_dir, key=spec.at(key))
-        except InputError as exc:
-            problems.messages.extend(exc.messages)
-            return None
+        return _resolve(spec, key, text, base_dir) if text is not None else None
 
     pipeline = path("pipelineConfigPath", required=True)
     train, evals, label_map = (
@@ -329,9 +323,16 @@ def _parse_export(spec: Reader, base_dir: str) -> ExportSpec | None:
     out = reader.string("outputDirectory", required=False, what="a non-empty path")
     if kind is None or (reader.has("outputDirectory") and out is None):
         return None
-    try:
-        where = resolve(out, base_dir, key=reader.at("outputDirectory")) if out else None
-    except InputError as exc:
-        spec.problems.messages.extend(exc.messages)
+    where = _resolve(reader, "outputDirectory", out, base_dir) if out else None
+    if out and where is None:
         return None
     return ExportSpec(ExportInputType(kind), where)
+
+
+def _resolve(reader: Reader, key: str, text: str, base_dir: str) -> str | None:
+    """``resolve``, its refusal (a scheme other than gs://) added to the problems."""
+    try:
+        return resolve(text, base_dir, key=reader.at(key))
+    except InputError as exc:
+        reader.problems.messages.extend(exc.messages)
+        return None
