@@ -23,7 +23,8 @@ def test_a_missing_spec_object_exits_2_naming_its_uri(
 ) -> None:
     assert main(["validate", gcs.uri("specs/missing.yaml")]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err == (
-        "odsweep validate: error: gs://odsweep-test/specs/missing.yaml: no such object; "
+        "odsweep validate: error: search space: gs://odsweep-test/specs/missing.yaml: "
+        "no such object; "
         "check the path (gcloud storage ls gs://odsweep-test/specs/)\n"
     )
 
@@ -34,8 +35,9 @@ def test_a_missing_base_config_in_the_bucket_is_keyed_and_named(
     uri = upload_search_space(gcs, pipelineConfigPath="nope.config")
     assert main(["validate", uri]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err == (
-        "odsweep validate: error: spec.pipelineConfigPath: gs://odsweep-test/specs/nope.config: "
-        "no such object; check the path (gcloud storage ls gs://odsweep-test/specs/)\n"
+        "odsweep validate: error: spec.pipelineConfigPath: pipeline config: "
+        "gs://odsweep-test/specs/nope.config: no such object; check the path "
+        "(gcloud storage ls gs://odsweep-test/specs/)\n"
     )
 
 

@@ -56,7 +56,8 @@ def check_spec(spec: SearchSpec) -> Any:
 def _keyed(spec: SearchSpec, message: str) -> str:
     if message.startswith("--set "):
         return "spec.overrides." + message[len("--set ") :]
-    if message.startswith(spec.pipeline_config_path):
+    # Parse errors start with the config's path; read errors (storage's) name it inside.
+    if spec.pipeline_config_path in message:
         return "spec.pipelineConfigPath: " + message
     return message
 

@@ -20,7 +20,9 @@ def test_config_and_label_map_from_a_bucket(gcs: GcsBucket) -> None:
 
 
 def test_a_missing_config_object_names_its_uri(gcs: GcsBucket) -> None:
-    with pytest.raises(InputError, match=r"^gs://odsweep-test/cfg/nope.config: no such object"):
+    with pytest.raises(
+        InputError, match=r"^pipeline config: gs://odsweep-test/cfg/nope.config: no such object"
+    ):
         odconfig.load_pipeline_config(gcs.uri("cfg/nope.config"))
 
 

@@ -35,19 +35,24 @@ def test_load_accepts_str_and_pathlike() -> None:
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "nope" / "pipeline.config"
-    with pytest.raises(InputError, match=rf"^{missing}: pipeline config not found"):
+    # storage.read_text's message (the one home of local reads), keyed by what the file is.
+    with pytest.raises(
+        InputError, match=rf"^pipeline config: file not found, got '{missing}'; check the path$"
+    ):
         load_pipeline_config(missing)
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=rf"^{tmp_path}: is a directory"):
+    with pytest.raises(
+        InputError, match=rf"^pipeline config: '{tmp_path}' is a folder; give a file$"
+    ):
         load_pipeline_config(tmp_path)
 
 
 def test_non_utf8_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.config"
     bad.write_bytes(b"model { \xff\xfe }")
-    with pytest.raises(InputError, match=rf"^{bad}: pipeline config is not UTF-8 text"):
+    with pytest.raises(InputError, match=rf"^pipeline config: {bad} is not UTF-8 text"):
         load_pipeline_config(bad)
 
 
@@ -129,8 +134,16 @@ def test_write_failure_leaves_old_file_and_no_temp(
     assert os.listdir(tmp_path) == ["pipeline.config"]
 
 
-def test_write_into_missing_folder_is_input_error(tiny: Any, tmp_path: Path) -> None:
+def test_write_creates_missing_folders(tiny: Any, tmp_path: Path) -> None:
+    # storage.write_text_atomic (the one atomic writer) creates the folders.
     target = tmp_path / "missing" / "pipeline.config"
+    write_pipeline_config(tiny, target)
+    assert load_pipeline_config(target) == tiny
+
+
+def test_write_under_a_file_is_input_error(tiny: Any, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / "afile" / "pipeline.config"
     with pytest.raises(InputError, match=rf"^{target}: cannot write pipeline config"):
         write_pipeline_config(tiny, target)
 
@@ -140,7 +153,7 @@ def test_label_map_max_id() -> None:
 
 
 def test_label_map_missing(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"label_map.pbtxt: label map not found"):
+    with pytest.raises(InputError, match=r"^label map: file not found, got '.*label_map.pbtxt'"):
         label_map_num_classes(tmp_path / "label_map.pbtxt")
 
 

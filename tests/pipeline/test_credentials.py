@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from odsweep.pipeline._credentials import (
+    CREDENTIALS_ENV,
     CREDENTIALS_JSON_ENV,
     CREDENTIALS_SECRET_ENV,
-    KEY_FILE_ENV,
     credentials_secret,
     secret_credentials,
 )
@@ -25,28 +25,28 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def key_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    monkeypatch.delenv(CREDENTIALS_ENV, raising=False)
     monkeypatch.setenv(CREDENTIALS_JSON_ENV, KEY)
 
 
 def test_no_key_means_no_file_and_workload_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    monkeypatch.delenv(CREDENTIALS_ENV, raising=False)
     monkeypatch.delenv(CREDENTIALS_JSON_ENV, raising=False)
     with secret_credentials() as path:
         assert path is None
-        assert KEY_FILE_ENV not in os.environ
+        assert CREDENTIALS_ENV not in os.environ
     assert credentials_secret() is None
 
 
 @pytest.mark.usefixtures("key_env")
 def test_key_file_is_private_and_gone_when_the_step_returns() -> None:
     with secret_credentials() as path:
-        assert path is not None and os.environ[KEY_FILE_ENV] == path
+        assert path is not None and os.environ[CREDENTIALS_ENV] == path
         assert Path(path).read_text() == KEY
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
     assert not os.path.exists(path) and not os.path.exists(os.path.dirname(path))
-    assert KEY_FILE_ENV not in os.environ
+    assert CREDENTIALS_ENV not in os.environ
 
 
 @pytest.mark.usefixtures("key_env")
@@ -55,7 +55,7 @@ def test_key_file_is_gone_when_the_step_raises() -> None:
         assert path is not None and os.path.exists(path)
         raise RuntimeError("step failed")
     assert not os.path.exists(os.path.dirname(path))
-    assert KEY_FILE_ENV not in os.environ
+    assert CREDENTIALS_ENV not in os.environ
 
 
 def test_an_explicit_key_file_wins_and_is_left_alone(
@@ -63,11 +63,11 @@ def test_an_explicit_key_file_wins_and_is_left_alone(
 ) -> None:
     mine = tmp_path / "mine.json"
     mine.write_text("{}")
-    monkeypatch.setenv(KEY_FILE_ENV, str(mine))
+    monkeypatch.setenv(CREDENTIALS_ENV, str(mine))
     monkeypatch.setenv(CREDENTIALS_JSON_ENV, KEY)
     with secret_credentials() as path:
         assert path == str(mine)
-    assert mine.read_text() == "{}" and os.environ[KEY_FILE_ENV] == str(mine)
+    assert mine.read_text() == "{}" and os.environ[CREDENTIALS_ENV] == str(mine)
 
 
 def test_the_secret_name_comes_from_the_package(
@@ -98,7 +98,7 @@ if mode == "wait":
 
 
 def _step(mode: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != KEY_FILE_ENV}
+    env = {k: v for k, v in os.environ.items() if k != CREDENTIALS_ENV}
     env[CREDENTIALS_JSON_ENV] = KEY
     return subprocess.Popen(
         [sys.executable, "-c", _STEP, mode],

@@ -30,13 +30,13 @@ def test_a_missing_spec_object_names_its_uri(gcs: GcsBucket) -> None:
     with pytest.raises(InputError) as info:
         load_spec(gcs.uri("specs/nope.yaml"))
     assert info.value.messages == (
-        "gs://odsweep-test/specs/nope.yaml: no such object; check the path "
+        "search space: gs://odsweep-test/specs/nope.yaml: no such object; check the path "
         "(gcloud storage ls gs://odsweep-test/specs/)",
     )
 
 
 def test_a_missing_bucket_names_it(gcs: GcsBucket) -> None:
-    with pytest.raises(InputError, match=r"^gs://odsweep-nobucket/s.yaml: bucket "
+    with pytest.raises(InputError, match=r"^search space: gs://odsweep-nobucket/s.yaml: bucket "
                        r"gs://odsweep-nobucket does not exist"):  # fmt: skip
         load_spec("gs://odsweep-nobucket/s.yaml")
 
@@ -44,6 +44,6 @@ def test_a_missing_bucket_names_it(gcs: GcsBucket) -> None:
 def test_no_permission_names_the_uri(gcs: GcsBucket, fault_proxy: FaultProxy) -> None:
     uri = upload_search_space(gcs)
     fault_proxy.fail(r"^GET /download/.*/specs/search.yaml", status=403)
-    with pytest.raises(InputError, match=r"^gs://odsweep-test/specs/search.yaml: permission "
-                       r"denied to read \(HTTP 403 .*\); grant"):  # fmt: skip
+    with pytest.raises(InputError, match=r"^search space: gs://odsweep-test/specs/search.yaml: "
+                       r"permission denied to read \(HTTP 403 .*\); grant"):  # fmt: skip
         load_spec(uri)

@@ -20,13 +20,15 @@ def write(tmp_path: Path, text: str) -> str:
 
 def test_missing_file(tmp_path: Path) -> None:
     path = str(tmp_path / "nope.yaml")
-    with pytest.raises(InputError, match=exact_line(f"{path}: file not found; check the path")):
+    with pytest.raises(
+        InputError, match=exact_line(f"search space: file not found, got '{path}'; check the path")
+    ):
         load_spec(path)
 
 
 def test_a_directory_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=exact_line(
-        f"{tmp_path}: is a directory; give the search-space YAML file"
+        f"search space: '{tmp_path}' is a folder; give a file"
     )):  # fmt: skip
         load_spec(str(tmp_path))
 
@@ -50,7 +52,8 @@ def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "search.yaml"
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(
-        InputError, match=exact_line(f"{path}: not UTF-8 text; save the file as UTF-8")
+        InputError,
+        match=exact_line(f"search space: {path} is not UTF-8 text; save the file as UTF-8"),
     ):
         load_spec(str(path))
 
@@ -77,13 +80,14 @@ def test_duplicate_keys_are_reported_with_the_other_problems(tmp_path: Path) -> 
     )
 
 
-def test_other_uri_schemes_need_a_reader() -> None:
-    # gs:// is read through odsweep.storage (tests/spec/test_spec_gcs.py).
+def test_other_uri_schemes_are_refused() -> None:
+    # gs:// is read through odsweep.storage (tests/spec/test_spec_gcs.py); the rule is
+    # storage.is_remote's, even with an injected reader.
     with pytest.raises(InputError, match=exact_line(
-        "s3://b/search.yaml: reading s3:// files needs a reader; pass read_text or copy the "
-        "file locally"
+        "search space: scheme not supported: only gs://, got 's3://b/search.yaml'; "
+        "use gs://BUCKET/PATH or a local path"
     )):  # fmt: skip
-        load_spec("s3://b/search.yaml")
+        load_spec("s3://b/search.yaml", read_text=lambda path: "")
 
 
 def test_reader_errors_become_input_errors() -> None:

@@ -81,9 +81,11 @@ def test_makedirs_and_join(tmp_path: Path) -> None:
 
 
 def test_other_schemes_are_refused_not_treated_as_local_paths() -> None:
-    with pytest.raises(InputError, match=r"^s3://b/x: s3:// is not supported; use a local path"):
+    with pytest.raises(
+        InputError, match=r"^path: scheme not supported: only gs://, got 's3://b/x'; use gs://"
+    ):
         storage.read_text("s3://b/x")
-    with pytest.raises(InputError, match="is not supported"):
+    with pytest.raises(InputError, match=r"^path: scheme not supported: only gs://"):
         storage.write_text_atomic("http://example.com/x", "x")
 
 

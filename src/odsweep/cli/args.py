@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from odsweep.spec import ObjectiveType
-
-_OBJECTIVES = {"maximize": "maximize", "max": "maximize", "minimize": "minimize", "min": "minimize"}
+from odsweep.spec._objective import OBJECTIVE_TYPE_ALIASES
 
 
 def positive_int(text: str) -> int:
@@ -31,7 +30,7 @@ def non_negative_int(text: str) -> int:
 
 def objective(text: str) -> ObjectiveType:
     try:
-        return ObjectiveType(_OBJECTIVES[text.lower()])
+        return ObjectiveType(OBJECTIVE_TYPE_ALIASES[text.lower()])
     except KeyError:
         raise argparse.ArgumentTypeError(
             f"must be maximize or minimize (or max/min), got {text!r}"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from odsweep.cli import args as A
 from odsweep.errors import EXIT_OK
+from odsweep.spec._kube import CREDENTIALS_ENV, CREDENTIALS_KEY, GPU_RESOURCE, ResumePolicy
 
 if TYPE_CHECKING:
     from odsweep.backends.katib import KatibOptions
@@ -26,7 +27,6 @@ _VALUE_FLAGS = (
     ("--resume-policy", "resume_policy"),
     ("--credentials-secret", "credentials_secret"),
 )
-_RESUME_POLICIES = ("Never", "LongRunning", "FromVolume")
 
 
 def register(sub: Any) -> None:
@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--gpus-per-trial",
         type=A.non_negative_int,
-        help="nvidia.com/gpu per trial, 0 for CPU only (default: spec.cluster, else 1)",
+        help=f"{GPU_RESOURCE} per trial, 0 for CPU only (default: spec.cluster, else 1)",
     )
     p.add_argument("--cpu", help="CPU request and limit per trial, e.g. 4 or 500m")
     p.add_argument("--memory", help="memory request and limit per trial, e.g. 16Gi")
@@ -67,12 +67,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--resume-policy",
-        choices=_RESUME_POLICIES,
+        choices=[p.value for p in ResumePolicy],
         help="Katib resumePolicy (default: Never)",
     )
     p.add_argument(
         "--credentials-secret",
-        help="Secret with a GCP key as key.json, mounted for GOOGLE_APPLICATION_CREDENTIALS "
+        help=f"Secret with a GCP key as {CREDENTIALS_KEY}, mounted for {CREDENTIALS_ENV} "
         "(default: none, Workload Identity)",
     )
     p.add_argument(

@@ -7,8 +7,7 @@ from typing import Any
 
 from odsweep.cli import args as A
 from odsweep.errors import EXIT_OK
-
-_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+from odsweep.spec._kube import TAINT_EFFECTS
 
 
 def register(sub: Any) -> None:
@@ -96,9 +95,9 @@ def _toleration(text: str) -> Any:
     from odsweep.spec import Toleration
 
     head, sep, effect = text.rpartition(":")
-    if not sep or effect not in _EFFECTS or not head:
+    if not sep or effect not in TAINT_EFFECTS or not head:
         raise argparse.ArgumentTypeError(
-            f"must look like KEY[=VALUE]:EFFECT with EFFECT one of {', '.join(_EFFECTS)}, "
+            f"must look like KEY[=VALUE]:EFFECT with EFFECT one of {', '.join(TAINT_EFFECTS)}, "
             f"got {text!r}"
         )
     key, eq, value = head.partition("=")

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from odsweep import storage
 from odsweep.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -244,8 +245,9 @@ def _shard_name(split: str, index: int, shards: int) -> str:
 
 
 def _atomic_write(path: Path, write: Any) -> None:
-    # Write next to the target and rename: a crash leaves a *.tmp file, never a half shard
-    # that a later glob would pick up.
+    # TensorFlow's TFRecordWriter writes the file itself (so storage.write_bytes_atomic
+    # cannot): let it write next to the target and rename, so a crash leaves a *.tmp
+    # file, never a half shard that a later glob would pick up.
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     try:
         write(str(tmp))
@@ -344,7 +346,7 @@ def write_demo_dataset(
         counts[f"{split}_objects"] = objects
 
     label_map = out / "label_map.pbtxt"
-    _atomic_write(label_map, lambda tmp: Path(tmp).write_text(label_map_text(), encoding="utf-8"))
+    storage.write_text_atomic(str(label_map), label_map_text())
     logger.info("wrote demo dataset to %s (seed %d)", out, seed)
     return DemoDataset(
         train_glob=str(out / f"train-?????-of-{shards:05d}.tfrecord"),

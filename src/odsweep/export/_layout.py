@@ -28,8 +28,8 @@ _MAX_COLLISIONS = 100
 
 
 def is_local(path: str) -> bool:
-    """A plain file-system path (not ``gs://``, ``s3://``, ... that TF's file systems open)."""
-    return "://" not in path
+    """A plain file-system path, not ``gs://`` (the URI rule is ``storage.is_remote``)."""
+    return not storage.is_remote(path)
 
 
 def existing_versions(base: str) -> list[int]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from google.protobuf import text_format
@@ -39,20 +36,8 @@ def _parse_reason(error: Exception) -> str:
 
 
 def _read_text(path: str | os.PathLike[str], what: str) -> str:
-    name = os.fspath(path)
-    if storage.is_remote(name):
-        # Errors name the gs:// URI first, as the local ones name the path.
-        return storage.read_text(name)
-    try:
-        return Path(name).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{name}: {what} not found; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, expected a {what} file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: {what} is not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read {what}: {exc.strerror or exc}") from None
+    # storage names ``what`` and the path in its errors (missing, folder, not UTF-8).
+    return storage.read_text(os.fspath(path), key=what)
 
 
 def parse_pipeline_config(text: str, *, source: str) -> TrainEvalPipelineConfig:
@@ -103,41 +88,22 @@ def config_to_text(config: Any) -> str:
 
 
 def write_pipeline_config(config: Any, path: str | os.PathLike[str]) -> None:
-    """Write a config as text proto atomically (temp file in the same folder + rename).
+    """Write a config as text proto atomically (:func:`odsweep.storage.write_text_atomic`).
 
     A reader never sees a half-written file: it gets the old file or the new one.
 
     Args:
         config: The config to write.
-        path: Destination; its folder must exist.
+        path: Destination (local, folders are created, or ``gs://``).
 
     Raises:
-        InputError: The destination cannot be written (missing folder, permissions).
+        InputError: The destination cannot be written (permissions, a file in the way).
     """
-    target = Path(os.fspath(path))
-    text = config_to_text(config)
+    target = os.fspath(path)
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        mode = 0o644  # mkstemp's 0600 would hide the config from other users/containers
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        storage.write_text_atomic(target, config_to_text(config))
     except OSError as exc:
         raise InputError(f"{target}: cannot write pipeline config: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-    except BaseException as exc:
-        Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise InputError(
-                f"{target}: cannot write pipeline config: {exc.strerror or exc}"
-            ) from None
-        raise
 
 
 def label_map_num_classes(path: str | os.PathLike[str]) -> int:

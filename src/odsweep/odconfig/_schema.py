@@ -10,7 +10,6 @@ field has.
 
 from __future__ import annotations
 
-import difflib
 import enum
 import re
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 from google.protobuf.descriptor import FieldDescriptor
 
 from odsweep.errors import InputError
+from odsweep.suggest import close_names
 
 _PROTO_PACKAGE = "object_detection.protos."
 _SEGMENT_RE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<index>[0-9]+)\])?")
@@ -134,11 +134,7 @@ def list_names(names: list[str]) -> str:
 def suggest(word: str, candidates: list[str]) -> str:
     """A 'did you mean ...' clause from difflib, or the list of valid names."""
     # Case-insensitive, so 'softmax' finds 'SOFTMAX'.
-    by_lower = {name.lower(): name for name in candidates}
-    close = [
-        by_lower[name]
-        for name in difflib.get_close_matches(word.lower(), list(by_lower), n=3, cutoff=0.6)
-    ]
+    close = close_names(word, candidates, most=3)
     if len(close) == 1:
         return f"did you mean '{close[0]}'?"
     if close:

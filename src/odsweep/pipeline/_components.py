@@ -18,63 +18,22 @@ from typing import NamedTuple
 from kfp import dsl
 from kfp.dsl import HTML, Markdown, Metrics, Model, Output
 
+from odsweep.pipeline import _declared
+
 DEFAULT_IMAGE = "registry.example/odsweep:0.1"
 """The compiled steps' image; ``odsweep pipeline compile --image`` sets the real one."""
 
 
-@dsl.component(base_image=DEFAULT_IMAGE, install_kfp_package=False)  # type: ignore[untyped-decorator]
-def validate_search_space(
-    search_space: str,
-    model_dir: str,
-    eval_dir: str,
-    backend: str,
-    pipeline_config_path: str,
-    inference_output_directory: str,
-    num_train_steps: int,
-    sample_1_of_n_eval_examples: int,
-    inference_input_type: str,
-    eval_checkpoint_metric: str,
-    metric_objective_type: str,
-    namespace: str,
-    image: str,
-    gpus_per_trial: int,
-    parallel_trial_count: int,
-    max_trial_count: int,
-    max_failed_trial_count: int,
-) -> NamedTuple("Outputs", [("spec_path", str), ("eval_dir", str)]):  # type: ignore[valid-type]
-    """Apply the run's parameters to the search space, check it all, snapshot the spec.
-
-    Unset parameters ("" / 0 / -1) keep the YAML's values. Writes
-    ``<model_dir>/spec.yaml``, which every later step and every trial reads.
-    """
-    from odsweep.pipeline import _steps
-
-    _steps.start_step()
-    done = _steps.validate(
-        search_space,
-        model_dir=model_dir,
-        eval_dir=eval_dir,
-        backend=backend,
-        pipeline_config_path=pipeline_config_path,
-        inference_output_directory=inference_output_directory,
-        num_train_steps=num_train_steps,
-        sample_1_of_n_eval_examples=sample_1_of_n_eval_examples,
-        inference_input_type=inference_input_type,
-        eval_checkpoint_metric=eval_checkpoint_metric,
-        metric_objective_type=metric_objective_type,
-        namespace=namespace,
-        image=image,
-        gpus_per_trial=gpus_per_trial,
-        parallel_trial_count=parallel_trial_count,
-        max_trial_count=max_trial_count,
-        max_failed_trial_count=max_failed_trial_count,
+# Takes every run parameter but kubeflow_url, so it is generated from their declaration
+# (odsweep.pipeline._params.PARAMS); see _declared for why as source text.
+validate_search_space = dsl.component(base_image=DEFAULT_IMAGE, install_kfp_package=False)(
+    _declared.define(
+        _declared.validate_source(),
+        _declared.VALIDATE_STEP,
+        __name__,
+        {"NamedTuple": NamedTuple},
     )
-
-    class Outputs(NamedTuple):
-        spec_path: str
-        eval_dir: str
-
-    return Outputs(done.spec_path, done.eval_dir)
+)
 
 
 @dsl.component(base_image=DEFAULT_IMAGE, install_kfp_package=False)  # type: ignore[untyped-decorator]

@@ -21,16 +21,14 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
+from odsweep.spec._kube import CREDENTIALS_ENV, CREDENTIALS_KEY
+
 logger = logging.getLogger(__name__)
 
-CREDENTIALS_KEY = "key.json"
-"""The key of the service-account JSON in that Secret: the same Secret and key the Katib
-trial pods mount (``odsweep.backends.katib.CREDENTIALS_KEY``)."""
 CREDENTIALS_JSON_ENV = "ODSWEEP_GCP_KEY_JSON"
 """The environment variable the Secret's key arrives in (kfp-kubernetes secret as env)."""
 CREDENTIALS_SECRET_ENV = "ODSWEEP_CREDENTIALS_SECRET"
 """The Secret's name as compiled, so the Katib trial pods mount the same Secret."""
-KEY_FILE_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 
 
 def credentials_secret() -> str | None:
@@ -62,7 +60,7 @@ def secret_credentials() -> Iterator[str | None]:
     Yields:
         The key file in use, or None.
     """
-    existing = os.environ.get(KEY_FILE_ENV)
+    existing = os.environ.get(CREDENTIALS_ENV)
     key = os.environ.get(CREDENTIALS_JSON_ENV, "")
     if existing or not key.strip():
         yield existing
@@ -73,11 +71,11 @@ def secret_credentials() -> Iterator[str | None]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(key)
-        os.environ[KEY_FILE_ENV] = path
+        os.environ[CREDENTIALS_ENV] = path
         yield path
     finally:
-        if os.environ.get(KEY_FILE_ENV) == path:
-            del os.environ[KEY_FILE_ENV]
+        if os.environ.get(CREDENTIALS_ENV) == path:
+            del os.environ[CREDENTIALS_ENV]
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -97,7 +95,7 @@ def use_secret_credentials() -> str | None:
     Returns:
         The key file in use, or None.
     """
-    given = os.environ.get(KEY_FILE_ENV)
+    given = os.environ.get(CREDENTIALS_ENV)
     stack = contextlib.ExitStack()
     path = stack.enter_context(secret_credentials())
     atexit.register(stack.close)

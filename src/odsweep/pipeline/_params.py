@@ -26,7 +26,7 @@ from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.spec import METRIC_ALIASES, SearchSpec, parse_spec
 from odsweep.spec._io import load_yaml  # keeps the duplicate-key check of load_spec
-from odsweep.spec._paths import base_dir_of, is_uri
+from odsweep.spec._paths import base_dir_of
 
 BACKENDS = ("katib", "optuna")
 DEFAULT_BACKEND = "katib"
@@ -108,6 +108,12 @@ PARAMS: tuple[Param, ...] = (
 )  # fmt: skip
 PARAM_BY_NAME: Mapping[str, Param] = {p.name: p for p in PARAMS}
 SPEC_PARAMS: tuple[str, ...] = tuple(p.name for p in PARAMS if p.key is not None)
+VALIDATE_PARAMS: tuple[str, ...] = (
+    *(p.name for p in PARAMS if p.key is None and p.name != "kubeflow_url"),
+    *SPEC_PARAMS,
+)
+"""The validate step's inputs: every parameter but the report's ``kubeflow_url``, the
+run-only ones first (``search_space`` is its positional argument), then the spec's."""
 _PATH_PARAMS = ("pipeline_config_path", "inference_output_directory")
 _CLUSTER_PARAMS = ("namespace", "image", "gpus_per_trial")
 # The YAML keys holding paths, for the inline-YAML rule (same keys as spec._parse).
@@ -134,8 +140,8 @@ def is_set(name: str, value: object) -> bool:
 
 
 def check_location(name: str, value: str) -> None:
-    """Raise unless ``value`` is an absolute local path or a URI such as ``gs://``."""
-    if not (is_uri(value) or os.path.isabs(value)):
+    """Raise unless ``value`` is an absolute local path or a ``gs://`` URI."""
+    if not (storage.is_remote(value, key=name) or os.path.isabs(value)):
         raise InputError(
             f"{name}: must be an absolute path or a gs:// URI, got {value!r}; a pipeline step "
             "has no working folder a relative path could mean"
@@ -201,7 +207,7 @@ def resolve_spec(
         source, base_dir = INLINE_SOURCE, "/"
         text = search_space
     else:
-        source, base_dir = search_space, base_dir_of(search_space)
+        source, base_dir = search_space, base_dir_of(search_space, key="search_space")
         reader = read_text or (lambda path: storage.read_text(path, key="search_space"))
         text = reader(search_space)
     data, duplicates = load_yaml(text, source=source)
@@ -284,14 +290,22 @@ def _refuse_relative_paths(doc: dict[str, Any]) -> None:
         node: Any = doc["spec"]
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, str) and node and not (is_uri(node) or os.path.isabs(node)):
-            key = "spec." + ".".join(path)
+        key = "spec." + ".".join(path)
+        if isinstance(node, str) and node and not (_located(node, key) or os.path.isabs(node)):
             problems.append(
                 f"{key}: inline search_space YAML needs absolute or gs:// paths, got {node!r}; "
                 "write the full path, or pass the YAML as a file path instead"
             )
     if problems:
         raise InputError(problems)
+
+
+def _located(value: str, key: str) -> bool:
+    # Another scheme is not "relative": parse_spec reports it under its key.
+    try:
+        return storage.is_remote(value, key=key)
+    except InputError:
+        return True
 
 
 def _name_parameters(messages: tuple[str, ...], overridden: Mapping[str, str]) -> list[str]:

@@ -29,16 +29,16 @@ from odsweep.pipeline._components import (
 )
 from odsweep.pipeline._credentials import (
     CREDENTIALS_JSON_ENV,
-    CREDENTIALS_KEY,
     CREDENTIALS_SECRET_ENV,
 )
-from odsweep.pipeline._params import DEFAULT_BACKEND, UNSET_COUNT, UNSET_OPTIONAL, UNSET_STR
+from odsweep.pipeline._declared import signature, with_signature
+from odsweep.pipeline._params import PARAMS, VALIDATE_PARAMS
 from odsweep.spec import Toleration
+from odsweep.spec._kube import CREDENTIALS_KEY, GPU_RESOURCE
 
 PIPELINE_NAME = "odsweep"
 PIPELINE_FILE = os.path.join("pipelines", "odsweep_pipeline.yaml")
 COMPONENTS_DIR = "components"
-GPU_RESOURCE = "nvidia.com/gpu"
 # GKE taints GPU nodes with nvidia.com/gpu=present:NoSchedule; tolerating the key is
 # harmless where no such taint exists.
 GPU_TOLERATION = Toleration(key=GPU_RESOURCE, operator="Exists", effect="NoSchedule")
@@ -143,58 +143,28 @@ def _use_secret(task: dsl.PipelineTask, secret: str) -> None:
     task.set_env_variable(CREDENTIALS_SECRET_ENV, secret)
 
 
+class PipelineOutputs(NamedTuple):
+    """The pipeline's outputs (KFP reads the field names and types)."""
+
+    best_params: str
+    best_metric: float
+    model_location: str
+    model: Model
+
+
+SIGNATURE = signature([p.name for p in PARAMS], defaults=True, returns=PipelineOutputs)
+"""The pipeline function's signature: every declared parameter, with its default."""
+
+
 def build_pipeline(settings: ClusterSettings | None = None) -> Any:
     """The pipeline function (a KFP ``GraphComponent``) for these cluster settings."""
     cfg = settings or ClusterSettings()
 
-    @dsl.pipeline(  # type: ignore[untyped-decorator]
-        name=PIPELINE_NAME,
-        description="Hyperparameter search for a TensorFlow Object Detection API model "
-        "(Katib or Optuna), export of the best checkpoint for TF Serving, verification, "
-        'report. Unset parameters ("", 0, -1) keep the search space\'s values.',
-    )
-    def odsweep_pipeline(
-        search_space: str,
-        model_dir: str,
-        pipeline_config_path: str = UNSET_STR,
-        eval_dir: str = UNSET_STR,
-        inference_output_directory: str = UNSET_STR,
-        num_train_steps: int = UNSET_COUNT,
-        sample_1_of_n_eval_examples: int = UNSET_COUNT,
-        inference_input_type: str = UNSET_STR,
-        eval_checkpoint_metric: str = UNSET_STR,
-        metric_objective_type: str = UNSET_STR,
-        backend: str = DEFAULT_BACKEND,
-        namespace: str = UNSET_STR,
-        image: str = UNSET_STR,
-        gpus_per_trial: int = UNSET_OPTIONAL,
-        parallel_trial_count: int = UNSET_COUNT,
-        max_trial_count: int = UNSET_COUNT,
-        max_failed_trial_count: int = UNSET_OPTIONAL,
-        kubeflow_url: str = UNSET_STR,
-    ) -> NamedTuple(  # type: ignore[valid-type]
-        "Outputs",
-        [("best_params", str), ("best_metric", float), ("model_location", str), ("model", Model)],
-    ):
-        checked = validate_search_space(
-            search_space=search_space,
-            model_dir=model_dir,
-            eval_dir=eval_dir,
-            backend=backend,
-            pipeline_config_path=pipeline_config_path,
-            inference_output_directory=inference_output_directory,
-            num_train_steps=num_train_steps,
-            sample_1_of_n_eval_examples=sample_1_of_n_eval_examples,
-            inference_input_type=inference_input_type,
-            eval_checkpoint_metric=eval_checkpoint_metric,
-            metric_objective_type=metric_objective_type,
-            namespace=namespace,
-            image=image,
-            gpus_per_trial=gpus_per_trial,
-            parallel_trial_count=parallel_trial_count,
-            max_trial_count=max_trial_count,
-            max_failed_trial_count=max_failed_trial_count,
-        )
+    def odsweep_pipeline(*args: Any) -> Any:
+        # KFP passes every declared parameter, positionally, in the signature's order.
+        p = SIGNATURE.bind(*args).arguments
+        model_dir, backend, kubeflow_url = p["model_dir"], p["backend"], p["kubeflow_url"]
+        checked = validate_search_space(**{name: p[name] for name in VALIDATE_PARAMS})
         _configure(checked, "validate", cfg)
         spec_path = checked.outputs["spec_path"]
         search_args = {
@@ -234,20 +204,21 @@ def build_pipeline(settings: ClusterSettings | None = None) -> Any:
         # After verify: it adds its results to best.json, which the report copies.
         _configure(reported.after(verified), "report", cfg)
 
-        class Outputs(NamedTuple):
-            best_params: str
-            best_metric: float
-            model_location: str
-            model: Model
-
-        return Outputs(
+        return PipelineOutputs(
             best_params=searched("best_params"),
             best_metric=searched("best_metric"),
             model_location=location,
             model=exported.outputs["model"],
         )
 
-    return odsweep_pipeline
+    # The run parameters are those declared in _params.PARAMS, in their order.
+    with_signature(odsweep_pipeline, SIGNATURE)
+    return dsl.pipeline(
+        name=PIPELINE_NAME,
+        description="Hyperparameter search for a TensorFlow Object Detection API model "
+        "(Katib or Optuna), export of the best checkpoint for TF Serving, verification, "
+        'report. Unset parameters ("", 0, -1) keep the search space\'s values.',
+    )(odsweep_pipeline)
 
 
 def compile_pipeline(

@@ -61,9 +61,8 @@ def leaderboard(
             without.append(result)
         else:
             with_value.append((result, best))
-    sign = -1.0 if direction is ObjectiveType.MAXIMIZE else 1.0
     # sorted() is stable, which is what keeps the earlier of two tied trials first.
-    with_value.sort(key=lambda item: sign * item[1].value)
+    with_value.sort(key=lambda item: direction.best_first(item[1].value))
     rows: list[Row] = []
     previous: float | None = None
     rank = 0

@@ -25,6 +25,10 @@ class ObjectiveType(StrEnum):
             return True
         return a > b if self is ObjectiveType.MAXIMIZE else a < b
 
+    def best_first(self, value: float) -> float:
+        """A sort key that puts the best value first (ties keep their order)."""
+        return -value if self is ObjectiveType.MAXIMIZE else value
+
     def best(self, values: Iterable[float]) -> float | None:
         """The best of ``values`` ignoring NaN, or None when there is none."""
         found: float | None = None

@@ -32,7 +32,7 @@ from __future__ import annotations
 from odsweep.results import ObjectiveType
 from odsweep.spec._algorithms import KATIB_ALGORITHMS, SUPPORTED_ALGORITHMS, grid_size
 from odsweep.spec._io import load_spec, spec_to_dict
-from odsweep.spec._kube import ClusterSpec, ImagePullPolicy, Toleration
+from odsweep.spec._kube import ClusterSpec, ImagePullPolicy, ResumePolicy, Toleration
 from odsweep.spec._model import (
     Algorithm,
     AlgorithmName,
@@ -70,6 +70,7 @@ __all__ = [
     "ParamValue",
     "Parameter",
     "ParameterType",
+    "ResumePolicy",
     "SearchSpec",
     "SettingValue",
     "Toleration",

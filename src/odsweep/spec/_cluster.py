@@ -6,7 +6,16 @@ import re
 from collections.abc import Callable
 from types import MappingProxyType
 
-from odsweep.spec._kube import ClusterSpec, ImagePullPolicy, Toleration
+from odsweep.spec._kube import (
+    MAX_LABEL,
+    TAINT_EFFECTS,
+    ClusterSpec,
+    ImagePullPolicy,
+    Toleration,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_quantity,
+)
 from odsweep.spec._problems import (
     NOTHING,
     Problems,
@@ -32,14 +41,6 @@ CLUSTER_KEYS = (
 )
 TOLERATION_KEYS = ("key", "operator", "value", "effect", "tolerationSeconds")
 
-_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-DNS1123_LABEL_RE = re.compile(rf"^{_LABEL}$")
-_DNS1123_SUBDOMAIN_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
-# apimachinery's resource.Quantity: a non-negative decimal, then a binary-SI suffix,
-# a decimal-SI suffix or a decimal exponent (no sign: requests cannot be negative).
-_QUANTITY_RE = re.compile(
-    r"^\+?(?:\d+(?:\.\d*)?|\.\d+)(?:Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$"
-)
 _LABEL_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 # POSIX shell names: Kubernetes allows more, but the trial image runs `sh -c`.
 _ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -47,23 +48,17 @@ _LABEL_KEY = "a label key ([prefix/]name; name [A-Za-z0-9-_.], at most 63 charac
 _LABEL_KEY_RULE = f"each key must be {_LABEL_KEY}"
 _LABEL_VALUE_RULE = "must be a label value ([A-Za-z0-9-_.], at most 63 characters)"
 _OPERATORS = ("Equal", "Exists")
-_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-
-
-def is_dns1123_label(name: str, max_length: int = 63) -> bool:
-    """True for a Kubernetes DNS-1123 label no longer than ``max_length``."""
-    return len(name) <= max_length and bool(DNS1123_LABEL_RE.match(name))
 
 
 def _is_label_key(key: str) -> bool:
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN_RE.match(prefix)):
+    if prefix and not is_dns1123_subdomain(prefix):
         return False
-    return len(name) <= 63 and bool(_LABEL_NAME_RE.match(name))
+    return len(name) <= MAX_LABEL and bool(_LABEL_NAME_RE.match(name))
 
 
 def _is_label_value(value: str) -> bool:
-    return value == "" or (len(value) <= 63 and bool(_LABEL_NAME_RE.match(value)))
+    return value == "" or (len(value) <= MAX_LABEL and bool(_LABEL_NAME_RE.match(value)))
 
 
 def _text(value: object) -> str | None:
@@ -99,7 +94,7 @@ def parse_cluster(value: object, path: str, problems: Problems) -> ClusterSpec |
     cpu = _quantity(reader, "cpu")
     memory = _quantity(reader, "memory")
     account = reader.string("serviceAccount", required=False)
-    if account is not None and (len(account) > 253 or not _DNS1123_SUBDOMAIN_RE.match(account)):
+    if account is not None and not is_dns1123_subdomain(account):
         problems.add(
             reader.at("serviceAccount"),
             "must be a DNS-1123 subdomain ([a-z0-9-.], at most 253 characters)",
@@ -144,7 +139,7 @@ def _quantity(reader: Reader, key: str) -> str | None:
     if raw is NOTHING:
         return None
     text = _text(raw)
-    if text is None or not _QUANTITY_RE.match(text):
+    if text is None or not is_quantity(text):
         reader.problems.add(
             reader.at(key),
             "must be a Kubernetes quantity (e.g. 4, 500m, 16Gi, 1.5e3)",
@@ -221,7 +216,7 @@ def _toleration(item: object, path: str, problems: Problems) -> Toleration | Non
         problems.add(reader.at("value"), "must be empty for operator Exists", value)
     if key is None and operator == "Equal":
         problems.add(reader.at("operator"), "must be Exists when key is empty", operator)
-    effect = reader.choice("effect", {e: e for e in _EFFECTS}, required=False)
+    effect = reader.choice("effect", {e: e for e in TAINT_EFFECTS}, required=False)
     seconds_raw = reader.raw("tolerationSeconds")
     seconds = reader.bounded_int("tolerationSeconds", low=0, what="an integer >= 0", required=False)
     if seconds_raw is not NOTHING and effect != "NoExecute":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -13,7 +12,7 @@ from odsweep.errors import InputError
 from odsweep.spec._kube import ClusterSpec
 from odsweep.spec._model import SearchSpec
 from odsweep.spec._parse import API_VERSION, KIND, parse_spec
-from odsweep.spec._paths import base_dir_of, is_uri
+from odsweep.spec._paths import base_dir_of
 from odsweep.spec._space import Parameter
 
 
@@ -47,13 +46,13 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _read_local(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
+SPEC_KEY = "search space"
+"""How read errors name the search-space file."""
 
 
-def _read_remote(path: str) -> str:
-    # storage raises InputError naming the gs:// URI (missing object/bucket, permission).
-    return storage.read_text(path)
+def _read(path: str) -> str:
+    # storage raises InputError naming the file (missing, a folder, not UTF-8, permission).
+    return storage.read_text(path, key=SPEC_KEY)
 
 
 def load_yaml(text: str, *, source: str) -> tuple[object, list[str]]:
@@ -85,35 +84,21 @@ def load_spec(path: str, *, read_text: Callable[[str], str] | None = None) -> Se
 
     Args:
         path: Local path or ``gs://`` URI (read through :mod:`odsweep.storage`).
-        read_text: Returns a file's text; defaults to a local UTF-8 file, or the
-            object for ``gs://``. Inject a reader for other sources.
+        read_text: Returns a file's text; defaults to :func:`odsweep.storage.read_text`
+            (a local UTF-8 file, or the object for ``gs://``).
 
     Raises:
         InputError: The file is missing or unreadable, is not YAML, or is not a valid
             search space (every problem listed, one per line).
     """
-    if read_text is None and storage.is_remote(path):
-        read_text = _read_remote
-    if read_text is None:
-        if is_uri(path):
-            raise InputError(
-                f"{path}: reading {path.split('://', 1)[0]}:// files needs a reader; "
-                "pass read_text or copy the file locally"
-            )
-        read_text = _read_local
+    base_dir = base_dir_of(path, key=SPEC_KEY)  # refuses schemes other than gs://
     try:
-        text = read_text(path)
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory; give the search-space YAML file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
-    except OSError as exc:
+        text = (read_text or _read)(path)
+    except OSError as exc:  # an injected reader's failure
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
     data, duplicates = load_yaml(text, source=path)
     try:
-        spec = parse_spec(data, source=path, base_dir=base_dir_of(path))
+        spec = parse_spec(data, source=path, base_dir=base_dir)
     except InputError as exc:
         raise InputError([*duplicates, *exc.messages]) from None
     if duplicates:

@@ -17,7 +17,7 @@ METRIC_RULE = (
 )
 
 OBJECTIVE_KEYS = ("type", "objectiveMetricName", "goal", "additionalMetricNames")
-_OBJECTIVE_TYPES = {
+OBJECTIVE_TYPE_ALIASES = {
     "maximize": "maximize",
     "minimize": "minimize",
     "max": "maximize",
@@ -47,7 +47,7 @@ def parse_objective(spec: Reader) -> Objective | None:
         return None
     problems.unknown_keys(mapping, path, OBJECTIVE_KEYS)
     reader = Reader(mapping, path, problems)
-    kind = reader.choice("type", _OBJECTIVE_TYPES, required=True)
+    kind = reader.choice("type", OBJECTIVE_TYPE_ALIASES, required=True)
     metric = None
     if reader.has("objectiveMetricName"):
         raw_metric = reader.raw("objectiveMetricName")

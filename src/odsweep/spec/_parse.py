@@ -8,6 +8,7 @@ from types import MappingProxyType
 from odsweep.errors import InputError
 from odsweep.spec._algorithms import check_algorithm_fit, parse_algorithm, read_settings
 from odsweep.spec._cluster import parse_cluster
+from odsweep.spec._kube import is_dns1123_label
 from odsweep.spec._model import (
     MEDIANSTOP,
     EarlyStopping,
@@ -40,7 +41,6 @@ KIND = "SearchSpace"
 # suggestion service "<experiment>-<algorithm>" (up to 17 more characters for
 # "-multivariate-tpe"); all must stay DNS labels of <= 63 characters. 40 leaves room.
 MAX_NAME_LENGTH = 40
-_NAME_RE = re.compile(r"^[a-z](?:[-a-z0-9]*[a-z0-9])?$")
 
 TOP_KEYS = ("apiVersion", "kind", "metadata", "spec")
 SPEC_KEYS = (
@@ -116,7 +116,8 @@ def _parse_name(value: object, problems: Problems) -> str | None:
     problems.unknown_keys(mapping, "metadata", ("name",))
     reader = Reader(mapping, "metadata", problems)
     name = reader.string("name", required=True, what="a DNS-1123 label")
-    if name is not None and (len(name) > MAX_NAME_LENGTH or not _NAME_RE.match(name)):
+    # A DNS-1123 label that starts with a letter (Katib's rule for Experiment names).
+    if name is not None and not (is_dns1123_label(name, MAX_NAME_LENGTH) and name[:1].isalpha()):
         guess = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:MAX_NAME_LENGTH]
         guess = guess.lstrip("0123456789-").rstrip("-") or "search"
         problems.add(
@@ -137,7 +138,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
 
     def path(key: str, *, required: bool) -> str | None:
         text = spec.string(key, required=required, what="a non-empty path")
-        return resolve(text, base_dir) if text is not None else None
+        return _resolve(spec, key, text, base_dir) if text is not None else None
 
     pipeline = path("pipelineConfigPath", required=True)
     train, evals, label_map = (
@@ -322,4 +323,16 @@ def _parse_export(spec: Reader, base_dir: str) -> ExportSpec | None:
     out = reader.string("outputDirectory", required=False, what="a non-empty path")
     if kind is None or (reader.has("outputDirectory") and out is None):
         return None
-    return ExportSpec(ExportInputType(kind), resolve(out, base_dir) if out else None)
+    where = _resolve(reader, "outputDirectory", out, base_dir) if out else None
+    if out and where is None:
+        return None
+    return ExportSpec(ExportInputType(kind), where)
+
+
+def _resolve(reader: Reader, key: str, text: str, base_dir: str) -> str | None:
+    """``resolve``, its refusal (a scheme other than gs://) added to the problems."""
+    try:
+        return resolve(text, base_dir, key=reader.at(key))
+    except InputError as exc:
+        reader.problems.messages.extend(exc.messages)
+        return None

@@ -6,13 +6,13 @@ keeps going after a problem so that one run reports every mistake in the file.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Final
 
 from odsweep.errors import InputError
+from odsweep.suggest import close_names
 
 
 class _Nothing:
@@ -49,14 +49,9 @@ def index(path: str, i: int) -> str:
 
 
 def closest(word: str, choices: Sequence[str]) -> str | None:
-    """The choice most like ``word`` (case-insensitive), or None when none is close."""
-    by_lower = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
-    if match:
-        return by_lower[match[0]]
-    # Abbreviations ("gpus" for "gpusPerTrial") score too low for difflib.
-    prefixed = [c for low, c in by_lower.items() if low.startswith(word.lower()) and word]
-    return prefixed[0] if len(prefixed) == 1 else None
+    """The choice most like ``word`` (:func:`odsweep.suggest.close_names`), or None."""
+    found = close_names(word, choices)
+    return found[0] if found else None
 
 
 class Problems:

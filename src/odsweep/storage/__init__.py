@@ -22,6 +22,7 @@ and writes training data, checkpoints, event files and SavedModels itself (it ha
 from __future__ import annotations
 
 import os
+import re
 
 from odsweep.errors import InputError
 from odsweep.storage import _local
@@ -29,6 +30,7 @@ from odsweep.storage._errors import StorageError
 
 __all__ = [
     "StorageError",
+    "check_uri",
     "exists",
     "glob",
     "is_dir",
@@ -46,23 +48,43 @@ __all__ = [
 ]
 
 _GS = "gs://"
+# Any RFC 3986 scheme followed by "://" (s3://, http://, GS://): a URI, never a file name.
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
-def is_remote(path: str) -> bool:
-    """True for object-store URIs (``gs://``), which TensorFlow reads itself."""
-    return path.startswith(_GS)
+def is_remote(path: str, *, key: str = "path") -> bool:
+    """The one URI rule: True for ``gs://``; False for a local path.
+
+    Args:
+        path: A local path or a URI.
+        key: What ``path`` is (a spec key, a flag, a parameter), for the error message.
+
+    Raises:
+        InputError: Any other scheme, ``GS://`` and ``s3://`` included: only ``gs://``
+            is an object store odsweep and TensorFlow both read.
+    """
+    if path.startswith(_GS):
+        return True
+    if _SCHEME_RE.match(path):
+        raise InputError(
+            f"{key}: scheme not supported: only gs://, got {path!r}; "
+            "use gs://BUCKET/PATH or a local path"
+        )
+    return False
+
+
+def check_uri(path: str, *, key: str = "path") -> None:
+    """Raise the :func:`is_remote` InputError unless ``path`` is ``gs://`` or local."""
+    is_remote(path, key=key)
+
+
+def bucket_of(uri: str) -> str:
+    """The bucket of a ``gs://BUCKET/...`` URI ("" when it names none)."""
+    return uri[len(_GS) :].split("/", 1)[0] if uri.startswith(_GS) else ""
 
 
 def _remote(path: str) -> bool:
-    """True for ``gs://``; False for a local path; an InputError for another scheme."""
-    if path.startswith(_GS):
-        return True
-    scheme, sep, _ = path.partition("://")
-    if sep and scheme.replace("+", "").replace(".", "").replace("-", "").isalnum():
-        raise InputError(
-            f"{path}: {scheme}:// is not supported; use a local path or gs://bucket/path"
-        )
-    return False
+    return is_remote(path)
 
 
 def join(base: str, *parts: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import glob as _glob
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -29,10 +30,15 @@ def read_bytes(path: str, *, key: str | None) -> bytes:
 def write_bytes_atomic(path: str, data: bytes) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # A replaced file keeps its mode (a config made group-only stays so).
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         # mkstemp creates 0600; results and reports are meant to be read by others.
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -10,6 +10,7 @@ early-stopping rules, and a "completed" marker, and runs the whole line with ``s
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 import re
 from collections.abc import Mapping, Sequence
@@ -163,3 +164,8 @@ def katib_shell_command(words: Sequence[str], *, metrics_file: str, early_stoppi
         ]
     parts += ["&&", f"echo completed > {metrics_dir}/$$$$.pid"]
     return " ".join(parts)
+
+
+def with_cluster(options: KatibOptions, **changes: Any) -> KatibOptions:
+    """``options`` with its ClusterSpec's fields ``changes`` replaced."""
+    return dataclasses.replace(options, cluster=dataclasses.replace(options.cluster, **changes))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from urllib3.exceptions import ProtocolError
 from odsweep.backends.katib import KatibApiError, KatibBackend, render_experiment
 from odsweep.backends.katib._api import EXPERIMENTS, GROUP, VERSION
 from odsweep.errors import InputError
-from tests.backends.katib.katib_fixtures import make_options, make_spec, spec_doc
+from tests.backends.katib.katib_fixtures import make_options, make_spec, spec_doc, with_cluster
 from tests.backends.katib.test_backend_recorded import (
     NAME,
     NS,
@@ -43,7 +42,7 @@ def test_creates_the_rendered_experiment_in_the_options_namespace() -> None:
 
 def test_without_a_namespace_the_backends_default_is_used() -> None:
     spec = make_spec()
-    options = dataclasses.replace(make_options(spec), namespace=None)
+    options = with_cluster(make_options(spec), namespace=None)
     api = FakeApi()
     ref = backend(api).launch(spec, options)
     assert ref.namespace == "team-a"

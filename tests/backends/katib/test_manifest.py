@@ -327,12 +327,15 @@ def test_from_spec_takes_the_cluster_block_and_flags_win() -> None:
     options = KatibOptions.from_spec(
         spec, model_dir=MODEL_DIR, namespace="team-a", cpu=None, gpus_per_trial=0
     )
-    assert options.image == "registry.example/odsweep:0.1"
-    assert options.namespace == "team-a"
-    assert options.cpu == "4"  # None means "flag not given"
-    assert options.gpus_per_trial == 0
-    assert options.image_pull_policy is ImagePullPolicy.IF_NOT_PRESENT
-    assert options.active_deadline_seconds == 7200
+    # The spec's ClusterSpec, held whole, with the flags applied.
+    assert spec.cluster is not None
+    assert options.cluster == dataclasses.replace(
+        spec.cluster, namespace="team-a", gpus_per_trial=0
+    )
+    assert options.cluster.image == "registry.example/odsweep:0.1"
+    assert options.cluster.cpu == "4"  # None means "flag not given"
+    assert options.cluster.image_pull_policy is ImagePullPolicy.IF_NOT_PRESENT
+    assert options.cluster.active_deadline_seconds == 7200
     assert options.resume_policy is ResumePolicy.NEVER
     assert options.spec_uri is None
 

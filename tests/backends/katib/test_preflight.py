@@ -12,8 +12,14 @@ from odsweep import results
 from odsweep.backends.katib import KatibOptions, check_for_katib
 from odsweep.backends.katib import _preflight as preflight
 from odsweep.errors import InputError
-from odsweep.spec import SearchSpec
-from tests.backends.katib.katib_fixtures import MODEL_DIR, make_options, make_spec, spec_doc
+from odsweep.spec import ClusterSpec, SearchSpec
+from tests.backends.katib.katib_fixtures import (
+    MODEL_DIR,
+    make_options,
+    make_spec,
+    spec_doc,
+    with_cluster,
+)
 
 SAFE = "use only letters, digits and . _ : / @ + = - (rename or move it)"
 
@@ -193,9 +199,14 @@ def test_model_dir_local_needs_allow_local_paths() -> None:
 
 
 def test_model_dir_other_object_stores_are_refused() -> None:
+    # storage.is_remote's rule and message, as everywhere else.
     assert _messages(model_dir="s3://bucket/demo") == (
-        "--model-dir: only gs:// object storage is supported (TensorFlow and odsweep read it), "
-        "got 's3://bucket/demo'; use gs://BUCKET/PATH",
+        "--model-dir: scheme not supported: only gs://, got 's3://bucket/demo'; "
+        "use gs://BUCKET/PATH or a local path",
+    )
+    assert _messages(model_dir="GS://bucket/demo") == (
+        "--model-dir: scheme not supported: only gs://, got 'GS://bucket/demo'; "
+        "use gs://BUCKET/PATH or a local path",
     )
 
 
@@ -232,8 +243,8 @@ def test_relative_spec_uri_is_refused_even_with_allow_local_paths() -> None:
 
 def test_spec_uri_other_scheme_is_refused() -> None:
     assert _messages(spec_uri="https://example.com/spec.yaml") == (
-        "--spec-uri: only gs:// object storage is supported, got "
-        "'https://example.com/spec.yaml'; upload the spec to gs://BUCKET/PATH/spec.yaml",
+        "--spec-uri: scheme not supported: only gs://, got "
+        "'https://example.com/spec.yaml'; use gs://BUCKET/PATH or a local path",
     )
 
 
@@ -242,7 +253,7 @@ def test_spec_uri_other_scheme_is_refused() -> None:
 
 def test_image_must_not_be_empty() -> None:
     spec = make_spec()
-    options = dataclasses.replace(make_options(spec), image=" ")
+    options = with_cluster(make_options(spec), image=" ")
     with pytest.raises(InputError, match=_line(
         "--image: must not be empty; give the trial image (or spec.cluster.image)"
     )):  # fmt: skip
@@ -290,7 +301,7 @@ def test_active_deadline_must_be_positive() -> None:
 def test_credentials_env_is_set_once() -> None:
     spec = make_spec()
     options = make_options(spec, credentials_secret="gcp-key")
-    options = dataclasses.replace(options, env={"GOOGLE_APPLICATION_CREDENTIALS": "/etc/key.json"})
+    options = with_cluster(options, env={"GOOGLE_APPLICATION_CREDENTIALS": "/etc/key.json"})
     with pytest.raises(InputError, match=_line(
         "spec.cluster.env.GOOGLE_APPLICATION_CREDENTIALS: also set by --credentials-secret "
         "(to the mounted key); remove one of them"
@@ -313,5 +324,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_options_built_directly_are_checked_the_same_way() -> None:
     spec = make_spec()
-    options = KatibOptions(image="i:1", model_dir=MODEL_DIR, spec_uri="gs://b/s.yaml")
+    options = KatibOptions(
+        cluster=ClusterSpec(image="i:1"), model_dir=MODEL_DIR, spec_uri="gs://b/s.yaml"
+    )
     check_for_katib(spec, options)

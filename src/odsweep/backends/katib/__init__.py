@@ -63,9 +63,6 @@ from odsweep.backends.katib._manifest import (
     API_VERSION,
     CONTAINER_NAME,
     CREDENTIALS_DIR,
-    CREDENTIALS_ENV,
-    CREDENTIALS_KEY,
-    GPU_RESOURCE,
     JOB_FAILURE_CONDITION,
     JOB_SUCCESS_CONDITION,
     KIND,
@@ -77,7 +74,7 @@ from odsweep.backends.katib._manifest import (
     to_yaml,
     trial_args,
 )
-from odsweep.backends.katib._options import KatibOptions, ResumePolicy
+from odsweep.backends.katib._options import KatibOptions
 from odsweep.backends.katib._preflight import check_for_katib
 from odsweep.backends.katib._status import (
     ExperimentStatus,
@@ -87,6 +84,8 @@ from odsweep.backends.katib._status import (
     TrialState,
 )
 from odsweep.backends.katib._winner import trial_results, winner, winner_result
+from odsweep.spec import ResumePolicy
+from odsweep.spec._kube import CREDENTIALS_ENV, CREDENTIALS_KEY, GPU_RESOURCE
 
 __all__ = [
     "API_VERSION",

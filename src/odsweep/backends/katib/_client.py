@@ -105,7 +105,7 @@ class KatibBackend:
         return cls(api, core=core, default_namespace=namespace)
 
     def namespace_of(self, options: KatibOptions) -> str:
-        return options.namespace or self.default_namespace
+        return options.cluster.namespace or self.default_namespace
 
     def launch(
         self, spec: SearchSpec, options: KatibOptions, *, on_existing: OnExisting = "resume"

@@ -14,6 +14,7 @@ import yaml
 from odsweep.backends.katib._options import KatibOptions
 from odsweep.results import METRICS_FORMAT, TRIALS_DIR
 from odsweep.spec import (
+    ClusterSpec,
     ObjectiveType,
     Parameter,
     ParamValue,
@@ -21,6 +22,7 @@ from odsweep.spec import (
     SettingValue,
     Toleration,
 )
+from odsweep.spec._kube import CREDENTIALS_ENV, CREDENTIALS_KEY, GPU_RESOURCE
 
 API_VERSION = "kubeflow.org/v1beta1"
 KIND = "Experiment"
@@ -28,7 +30,6 @@ CONTAINER_NAME = "odsweep-trial"
 TRIAL_COMMAND = ("odsweep", "trial")
 TRIAL_NAME_PARAMETER = "trialName"
 """The trial parameter carrying Katib's trial name (``${trialSpec.Name}``)."""
-GPU_RESOURCE = "nvidia.com/gpu"
 
 # Katib's own defaults for a batch/v1 Job (GJSON over the Job's status), written out so
 # the manifest says what decides a trial's outcome.
@@ -37,8 +38,6 @@ JOB_FAILURE_CONDITION = 'status.conditions.#(type=="Failed")#|#(status=="True")#
 
 CREDENTIALS_VOLUME = "gcp-credentials"
 CREDENTIALS_DIR = "/var/secrets/google"
-CREDENTIALS_KEY = "key.json"
-CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 
 
 def placeholder(name: str) -> str:
@@ -91,8 +90,8 @@ def render_experiment(spec: SearchSpec, *, options: KatibOptions) -> dict[str, A
         A YAML/JSON-ready dict, keys in a fixed order (see :func:`to_yaml`).
     """
     metadata: dict[str, Any] = {"name": spec.name}
-    if options.namespace is not None:
-        metadata["namespace"] = options.namespace
+    if options.cluster.namespace is not None:
+        metadata["namespace"] = options.cluster.namespace
     body: dict[str, Any] = {
         "objective": _objective(spec),
         "algorithm": _algorithm(spec),
@@ -207,8 +206,8 @@ def _job(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
     # No metadata.name/namespace: Katib names the Job after the trial (its webhook
     # refuses a template that sets them).
     job_spec: dict[str, Any] = {"backoffLimit": 0}  # a retried trial would report twice
-    if options.active_deadline_seconds is not None:
-        job_spec["activeDeadlineSeconds"] = options.active_deadline_seconds
+    if options.cluster.active_deadline_seconds is not None:
+        job_spec["activeDeadlineSeconds"] = options.cluster.active_deadline_seconds
     job_spec["template"] = {
         # Istio's proxy never exits, so the Job would never complete.
         "metadata": {"annotations": {"sidecar.istio.io/inject": "false"}},
@@ -218,13 +217,14 @@ def _job(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
 
 
 def _pod(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
+    cluster = options.cluster
     pod: dict[str, Any] = {}
-    if options.service_account is not None:
-        pod["serviceAccountName"] = options.service_account
-    if options.node_selector:
-        pod["nodeSelector"] = dict(options.node_selector)
-    if options.tolerations:
-        pod["tolerations"] = [_toleration(t) for t in options.tolerations]
+    if cluster.service_account is not None:
+        pod["serviceAccountName"] = cluster.service_account
+    if cluster.node_selector:
+        pod["nodeSelector"] = dict(cluster.node_selector)
+    if cluster.tolerations:
+        pod["tolerations"] = [_toleration(t) for t in cluster.tolerations]
     pod["restartPolicy"] = "Never"
     pod["containers"] = [_container(spec, options)]
     if options.credentials_secret is not None:
@@ -238,15 +238,16 @@ def _pod(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
 
 
 def _container(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": CONTAINER_NAME, "image": options.image}
-    if options.image_pull_policy is not None:
-        container["imagePullPolicy"] = options.image_pull_policy.value
+    cluster = options.cluster
+    container: dict[str, Any] = {"name": CONTAINER_NAME, "image": cluster.image}
+    if cluster.image_pull_policy is not None:
+        container["imagePullPolicy"] = cluster.image_pull_policy.value
     container["command"] = list(TRIAL_COMMAND)
     container["args"] = trial_args(spec, options)
-    resources = _resources(options)
+    resources = _resources(cluster)
     if resources:
         container["resources"] = resources
-    env = [{"name": name, "value": value} for name, value in options.env.items()]
+    env = [{"name": name, "value": value} for name, value in cluster.env.items()]
     if options.credentials_secret is not None:
         env.append({"name": CREDENTIALS_ENV, "value": f"{CREDENTIALS_DIR}/{CREDENTIALS_KEY}"})
         container["volumeMounts"] = [
@@ -257,16 +258,16 @@ def _container(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
     return container
 
 
-def _resources(options: KatibOptions) -> dict[str, dict[str, str]]:
+def _resources(cluster: ClusterSpec) -> dict[str, dict[str, str]]:
     # Requests equal limits: a trial's speed then does not depend on its neighbours,
     # and extended resources (GPUs) must have requests == limits anyway.
     amounts: dict[str, str] = {}
-    if options.cpu is not None:
-        amounts["cpu"] = options.cpu
-    if options.memory is not None:
-        amounts["memory"] = options.memory
-    if options.gpus_per_trial > 0:
-        amounts[GPU_RESOURCE] = str(options.gpus_per_trial)
+    if cluster.cpu is not None:
+        amounts["cpu"] = cluster.cpu
+    if cluster.memory is not None:
+        amounts["memory"] = cluster.memory
+    if cluster.gpus_per_trial > 0:
+        amounts[GPU_RESOURCE] = str(cluster.gpus_per_trial)
     if not amounts:
         return {}
     return {"requests": dict(amounts), "limits": dict(amounts)}

@@ -14,7 +14,8 @@ on Katib itself and on the cluster options:
   ``<experiment>-<algorithm>``;
 - every word of the trial command survives ``sh -c`` unquoted: only letters, digits and
   ``. _ : / @ + = -`` (Katib's collector joins command and args with spaces);
-- storage the pod can reach: ``model_dir`` must be ``gs://BUCKET/...`` (a pod's disk is
+- storage the pod can reach (the URI rule is :func:`odsweep.storage.is_remote`):
+  ``model_dir`` must be ``gs://BUCKET/...`` (a pod's disk is
   gone with the pod); ``spec_uri`` must be ``gs://...`` or an absolute path given
   explicitly (a file inside the image). The spec's own path (the default) and local
   absolute paths need ``allow_local_paths``; relative paths are always refused (a pod
@@ -28,18 +29,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from odsweep import results
-from odsweep.backends.katib._manifest import CREDENTIALS_ENV, spec_uri_of, trial_args
+from odsweep import results, storage
+from odsweep.backends.katib._manifest import spec_uri_of, trial_args
 from odsweep.backends.katib._options import KatibOptions
 from odsweep.errors import InputError
 from odsweep.spec import Objective, SearchSpec
 
 # The spec layer's own Kubernetes syntax rules, so a flag accepts what the YAML key does.
-from odsweep.spec._cluster import _QUANTITY_RE, is_dns1123_label
-from odsweep.spec._paths import is_uri
+from odsweep.spec._kube import (
+    CREDENTIALS_ENV,
+    MAX_LABEL,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_quantity,
+)
 
-MAX_NAME = 63
-"""Kubernetes' limit for a DNS-1123 label, a Service name and a label value."""
+MAX_NAME = MAX_LABEL
 TRIAL_SUFFIX = 9
 """``-`` plus the 8 random characters Katib appends to the Experiment name per trial."""
 
@@ -47,8 +52,6 @@ SHELL_SAFE_CHARS = "letters, digits and . _ : / @ + = -"
 _SHELL_SAFE_RE = re.compile(r"^[A-Za-z0-9._:/@+=-]+$")
 _UNSAFE_CHAR_RE = re.compile(r"[^A-Za-z0-9._:/@+=-]")
 _PLACEHOLDER_RE = re.compile(r"\$\{trialParameters\.[A-Za-z0-9_]+\}")
-_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
-_SUBDOMAIN_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 # Python-only regex syntax that Go's RE2 (Katib's collector) rejects or reads otherwise.
 _RE2_UNSUPPORTED = (
     ("(?=", "look-ahead"),
@@ -203,19 +206,25 @@ def _shell_problem(key: str, value: str) -> str | None:
     )
 
 
+def _remote(key: str, uri: str, problems: list[str]) -> bool | None:
+    """``storage.is_remote``, its InputError added to ``problems`` (None then)."""
+    try:
+        return storage.is_remote(uri, key=key)
+    except InputError as exc:
+        problems.extend(exc.messages)
+        return None
+
+
 def _check_storage(spec: SearchSpec, options: KatibOptions) -> list[str]:
-    problems = []
+    problems: list[str] = []
     model_dir = options.model_dir
     bad = _shell_problem("--model-dir", model_dir)
     if bad:
         problems.append(bad)
-    elif is_uri(model_dir):
-        if not model_dir.startswith("gs://"):
-            problems.append(
-                f"--model-dir: only gs:// object storage is supported (TensorFlow and "
-                f"odsweep read it), got {model_dir!r}; use gs://BUCKET/PATH"
-            )
-        elif not model_dir[len("gs://") :].split("/", 1)[0]:
+    elif (remote := _remote("--model-dir", model_dir, problems)) is None:
+        pass
+    elif remote:
+        if not storage.bucket_of(model_dir):
             problems.append(f"--model-dir: no bucket, got {model_dir!r}; use gs://BUCKET/PATH")
     elif not model_dir.startswith("/"):
         problems.append(
@@ -234,12 +243,8 @@ def _check_storage(spec: SearchSpec, options: KatibOptions) -> list[str]:
     bad = _shell_problem(key, spec_uri)
     if bad:
         problems.append(bad)
-    elif is_uri(spec_uri):
-        if not spec_uri.startswith("gs://"):
-            problems.append(
-                f"{key}: only gs:// object storage is supported, got {spec_uri!r}; "
-                "upload the spec to gs://BUCKET/PATH/spec.yaml"
-            )
+    elif (remote := _remote(key, spec_uri, problems)) is None or remote:
+        pass
     elif not spec_uri.startswith("/"):
         problems.append(
             f"{key}: a relative path means nothing inside a trial pod, got {spec_uri!r}; "
@@ -256,36 +261,36 @@ def _check_storage(spec: SearchSpec, options: KatibOptions) -> list[str]:
 
 def _check_options(options: KatibOptions) -> list[str]:
     problems = []
-    if not options.image.strip():
+    cluster = options.cluster
+    if not cluster.image.strip():
         problems.append("--image: must not be empty; give the trial image (or spec.cluster.image)")
-    elif any(c.isspace() for c in options.image):
-        problems.append(f"--image: must not contain whitespace, got {options.image!r}")
-    if options.gpus_per_trial < 0:
-        problems.append(f"--gpus-per-trial: must be an integer >= 0, got {options.gpus_per_trial}")
-    if options.namespace is not None and not is_dns1123_label(options.namespace):
+    elif any(c.isspace() for c in cluster.image):
+        problems.append(f"--image: must not contain whitespace, got {cluster.image!r}")
+    if cluster.gpus_per_trial < 0:
+        problems.append(f"--gpus-per-trial: must be an integer >= 0, got {cluster.gpus_per_trial}")
+    if cluster.namespace is not None and not is_dns1123_label(cluster.namespace):
         problems.append(
             "--namespace: must be a DNS-1123 label ([a-z0-9-], at most 63 characters), "
-            f"got {options.namespace!r}"
+            f"got {cluster.namespace!r}"
         )
-    for flag, quantity in (("--cpu", options.cpu), ("--memory", options.memory)):
-        if quantity is not None and not _QUANTITY_RE.match(quantity):
+    for flag, quantity in (("--cpu", cluster.cpu), ("--memory", cluster.memory)):
+        if quantity is not None and not is_quantity(quantity):
             problems.append(
                 f"{flag}: must be a Kubernetes quantity (e.g. 4, 500m, 16Gi), got {quantity!r}"
             )
     for flag, name in (
-        ("--service-account", options.service_account),
+        ("--service-account", cluster.service_account),
         ("--credentials-secret", options.credentials_secret),
     ):
-        if name is not None and (len(name) > 253 or not _SUBDOMAIN_RE.match(name)):
+        if name is not None and not is_dns1123_subdomain(name):
             problems.append(
                 f"{flag}: must be a DNS-1123 subdomain ([a-z0-9-.], at most 253 characters), "
                 f"got {name!r}"
             )
-    if options.active_deadline_seconds is not None and options.active_deadline_seconds <= 0:
-        problems.append(
-            f"activeDeadlineSeconds: must be an integer > 0, got {options.active_deadline_seconds}"
-        )
-    if options.credentials_secret is not None and CREDENTIALS_ENV in options.env:
+    deadline = cluster.active_deadline_seconds
+    if deadline is not None and deadline <= 0:
+        problems.append(f"activeDeadlineSeconds: must be an integer > 0, got {deadline}")
+    if options.credentials_secret is not None and CREDENTIALS_ENV in cluster.env:
         problems.append(
             f"spec.cluster.env.{CREDENTIALS_ENV}: also set by --credentials-secret (to the "
             "mounted key); remove one of them"
