@@ -6,6 +6,7 @@ checkpoint can be restored where it is."""
 
 from __future__ import annotations
 
+import hashlib
 from types import SimpleNamespace
 from typing import Any
 
@@ -53,6 +54,9 @@ def test_export_trial_hands_the_exporter_the_gs_paths_unchanged(
         kept_checkpoint=f"{trial_dir}/best/ckpt-20",
     )
     write_result(trial_dir, result)
+    # Hashed into the provenance (the export's identity), read through the bucket too.
+    gcs.put("out/trials/t-1/best/ckpt-20.index", b"index")
+    gcs.put("out/trials/t-1/pipeline.config", b"model {}")
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(_export, "export_checkpoint", lambda **kw: calls.append(kw))
     export_trial(trial_dir, gcs.uri("models/ssd"), input_type="encoded_image_string_tensor")
@@ -63,6 +67,8 @@ def test_export_trial_hands_the_exporter_the_gs_paths_unchanged(
     assert call["output_base"] == gcs.uri("models/ssd")
     assert call["input_type"] == "encoded_image_string_tensor"
     assert call["provenance"]["trial_dir"] == trial_dir
+    assert call["provenance"]["checkpoint_index_sha256"] == hashlib.sha256(b"index").hexdigest()
+    assert call["provenance"]["config_sha256"] == hashlib.sha256(b"model {}").hexdigest()
 
 
 def test_the_savedmodel_is_staged_in_the_bucket_not_locally() -> None:

@@ -191,37 +191,6 @@ def test_report_writes_eval_dir_and_kfp_texts(
     assert "data:image/png;base64," in done.html and "steps-2" in done.html
 
 
-def test_selection_keeps_the_export_only_while_it_is_the_winners(
-    finished_sweep: tuple[str, Path], tmp_path: Path
-) -> None:
-    from odsweep.sweep import select_winner
-
-    spec_path, model_dir = finished_sweep
-    spec = _steps.load(spec_path)
-    best = read_best(str(model_dir))
-    version = tmp_path / "m" / "1"
-    version.mkdir(parents=True)
-    (version / "saved_model.pb").write_bytes(b"pb")
-    exported = {"path": str(version), "base": str(version.parent), "version": 1}
-    exported["input_type"] = "image_tensor"
-    results = trial_results(str(model_dir))
-    write_best(str(model_dir), best.__class__(**{**best.__dict__, "export": exported}))
-    kept = select_winner(spec, str(model_dir), results)
-    assert kept is not None and kept.export == exported
-    # Another step of the same trial is another model: its export is not reused.
-    write_best(
-        str(model_dir),
-        best.__class__(**{**best.__dict__, "step": best.step + 1, "export": exported}),
-    )
-    fresh = select_winner(spec, str(model_dir), results)
-    assert fresh is not None and fresh.trial == best.trial and fresh.export == {}
-    # Nor is an export whose files are gone.
-    write_best(str(model_dir), best.__class__(**{**best.__dict__, "export": exported}))
-    (version / "saved_model.pb").unlink()
-    gone = select_winner(spec, str(model_dir), results)
-    assert gone is not None and gone.export == {}
-
-
 def test_export_refuses_a_best_json_of_another_run(finished_sweep: tuple[str, Path]) -> None:
     spec_path, model_dir = finished_sweep
     with pytest.raises(InputError, match="names 'steps-2', got 'steps-1'"):

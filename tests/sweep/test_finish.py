@@ -129,3 +129,27 @@ def test_a_damaged_best_json_is_an_input_error_naming_it(
     err = capsys.readouterr().err.strip()
     assert f"error: {output / 'best.json'}: not a valid best.json (invalid JSON" in err
     assert (output / "best.json").read_text() == '{"trial": '  # left as it was
+
+
+def test_selection_keeps_an_export_only_while_it_is_the_winners(
+    output: Path, recorded: RecordedExport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from odsweep.results import trial_results, write_best
+    from odsweep.spec import load_spec
+    from odsweep.sweep import select_winner
+
+    assert main(["export", str(output)]) == EXIT_OK
+    spec = load_spec(str(output / "spec.yaml"))
+    exported = read_best(str(output))
+    results = trial_results(str(output))
+    kept = select_winner(spec, str(output), results)
+    assert kept is not None and kept.export == exported.export
+    # best.json says another step of the same trial: that is another model.
+    write_best(str(output), replace(exported, step=exported.step + 1))
+    fresh = select_winner(spec, str(output), results)
+    assert fresh is not None and fresh.export == {}
+    # Nor is an export whose files are gone.
+    write_best(str(output), exported)
+    Path(str(exported.export["path"]), "saved_model.pb").unlink()
+    gone = select_winner(spec, str(output), results)
+    assert gone is not None and gone.export == {}

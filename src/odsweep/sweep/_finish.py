@@ -18,6 +18,7 @@ from odsweep import __version__, storage
 from odsweep.errors import InputError, OdsweepError
 from odsweep.report import Report, build_report, write_report
 from odsweep.results import (
+    SAVED_MODEL_FILE,
     TRIAL_CONFIG_FILE,
     TRIALS_DIR,
     Best,
@@ -85,7 +86,8 @@ def export_is_current(spec: SearchSpec, output_dir: str, previous: Best, best: B
 
     Its provenance file must name the same trial, step and input type, and the hashes
     of the checkpoint's index file and of the trial's ``pipeline.config`` must match
-    the files the winner has now; a missing or damaged provenance means no.
+    the files the winner has now, and its ``saved_model.pb`` must exist; a missing or
+    damaged provenance means no.
     """
     from odsweep.export import export_is_of_winner, winner_identity
 
@@ -95,6 +97,8 @@ def export_is_current(spec: SearchSpec, output_dir: str, previous: Best, best: B
     input_type = str(export.get("input_type", ""))
     if input_type != spec.export.input_type.value:
         return False
+    if not storage.exists(storage.join(str(export.get("path")), SAVED_MODEL_FILE)):
+        return False  # removed since, or never completed
     try:
         identity = winner_identity(
             trial_dir(output_dir, best.trial),

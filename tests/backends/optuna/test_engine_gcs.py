@@ -54,7 +54,13 @@ def test_trials_write_into_the_bucket_and_the_engine_reads_them_there(
     names = gcs.names("out/")
     for trial in ("gcs-1", "gcs-2"):
         prefix = f"out/trials/{trial}/"
+        # The fake trial's checkpoints (an eval every 10 of 40 steps), no stale ckpt-999.
         assert sorted(n[len(prefix) :] for n in names if n.startswith(prefix)) == [
+            "ckpt-10.index",
+            "ckpt-20.index",
+            "ckpt-30.index",
+            "ckpt-40.index",
+            "pipeline.config",
             "result.json",
             "stderr.log",
             "stdout.log",
