@@ -23,6 +23,7 @@ import yaml
 from odsweep import __version__, storage
 from odsweep.errors import InputError, OdsweepError
 from odsweep.report import build_report, write_report
+from odsweep.secrets import mask_url
 from odsweep.selection import Best, best_record, read_best, select_best, write_best
 from odsweep.spec import Distribution, ParameterType, SearchSpec, load_spec, spec_to_dict
 from odsweep.trial.result import RESULT_FILE, TrialResult, read_result
@@ -157,7 +158,7 @@ def run_sweep(
     os.makedirs(state_dir, exist_ok=True)
     snapshot = snapshot_spec(spec, output_dir)
     logger.info("sweep %s: output %s", spec.name, output_dir)
-    logger.info("study: %s (resume: the same command again, from %s)", url, os.getcwd())
+    logger.info("study: %s (resume: the same command again, from %s)", mask_url(url), os.getcwd())
     engine = LocalEngine(
         spec,
         spec_path=snapshot if storage.is_remote(snapshot) else os.path.abspath(snapshot),
@@ -178,7 +179,7 @@ def run_sweep(
     best = _export_winner(spec, output_dir, winner)
     export_path = str(best.export.get("path")) if best.export else None
     html = write_sweep_report(spec, output_dir, results, best, export_path, notes=[outcome.message])
-    return SweepResult(output_dir, best, export_path, html, outcome.message, study=url)
+    return SweepResult(output_dir, best, export_path, html, outcome.message, study=mask_url(url))
 
 
 def run_katib_sweep(

@@ -77,11 +77,11 @@ def test_duplicate_keys_are_reported_with_the_other_problems(tmp_path: Path) -> 
     )
 
 
-def test_other_uri_schemes_need_a_reader() -> None:
+def test_other_uri_schemes_are_not_supported() -> None:
     # gs:// is read through odsweep.storage (tests/spec/test_spec_gcs.py).
     with pytest.raises(InputError, match=exact_line(
-        "s3://b/search.yaml: reading s3:// files needs a reader; pass read_text or copy the "
-        "file locally"
+        "s3://b/search.yaml: scheme not supported: only gs:// (and local paths), got s3://; "
+        "copy the data to gs://"
     )):  # fmt: skip
         load_spec("s3://b/search.yaml")
 

@@ -81,10 +81,18 @@ def test_makedirs_and_join(tmp_path: Path) -> None:
 
 
 def test_other_schemes_are_refused_not_treated_as_local_paths() -> None:
-    with pytest.raises(InputError, match=r"^s3://b/x: s3:// is not supported; use a local path"):
+    with pytest.raises(
+        InputError,
+        match=r"^s3://b/x: scheme not supported: only gs:// \(and local paths\), got s3://; "
+        "copy the data to gs://$",
+    ):
         storage.read_text("s3://b/x")
-    with pytest.raises(InputError, match="is not supported"):
+    with pytest.raises(InputError, match="scheme not supported: only gs://"):
         storage.write_text_atomic("http://example.com/x", "x")
+    with pytest.raises(
+        InputError, match=r"^GS://b/x: scheme not supported: .*got GS://; write it lower-case"
+    ):
+        storage.exists("GS://b/x")
 
 
 def test_google_cloud_storage_is_not_imported_for_local_paths(tmp_path: Path) -> None:

@@ -96,10 +96,7 @@ def load_spec(path: str, *, read_text: Callable[[str], str] | None = None) -> Se
         read_text = _read_remote
     if read_text is None:
         if is_uri(path):
-            raise InputError(
-                f"{path}: reading {path.split('://', 1)[0]}:// files needs a reader; "
-                "pass read_text or copy the file locally"
-            )
+            raise InputError(f"{path}: {storage.unsupported_scheme(path.split('://', 1)[0])}")
         read_text = _read_local
     try:
         text = read_text(path)

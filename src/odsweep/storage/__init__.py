@@ -26,9 +26,11 @@ import os
 from odsweep.errors import InputError
 from odsweep.storage import _local
 from odsweep.storage._errors import StorageError
+from odsweep.storage._study_url import check_study_url
 
 __all__ = [
     "StorageError",
+    "check_study_url",
     "exists",
     "glob",
     "is_dir",
@@ -40,6 +42,7 @@ __all__ = [
     "read_text",
     "remove",
     "remove_tree",
+    "unsupported_scheme",
     "write_bytes_atomic",
     "write_text_atomic",
 ]
@@ -58,10 +61,15 @@ def _remote(path: str) -> bool:
         return True
     scheme, sep, _ = path.partition("://")
     if sep and scheme.replace("+", "").replace(".", "").replace("-", "").isalnum():
-        raise InputError(
-            f"{path}: {scheme}:// is not supported; use a local path or gs://bucket/path"
-        )
+        raise InputError(f"{path}: {unsupported_scheme(scheme)}")
     return False
+
+
+def unsupported_scheme(scheme: str) -> str:
+    """The message for a URI whose scheme is not ``gs://`` (after ``<path>: ``)."""
+    # "GS://" is a gs:// URI to a user but not to TensorFlow or google-cloud-storage.
+    hint = "write it lower-case: gs://" if scheme.lower() == "gs" else "copy the data to gs://"
+    return f"scheme not supported: only gs:// (and local paths), got {scheme}://; {hint}"
 
 
 def join(base: str, *parts: str) -> str:
