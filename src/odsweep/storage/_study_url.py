@@ -7,9 +7,14 @@ import os
 from odsweep.errors import InputError
 from odsweep.secrets import mask_text, mask_url
 
-_EXAMPLES = "e.g. sqlite:///study.db or postgresql://USER:PASSWORD@HOST/DB"
-# Python driver packages per SQLAlchemy backend, for the "pip install" hint.
-_DRIVER_PACKAGES = {"postgresql": "psycopg2-binary", "mysql": "pymysql"}
+_EXAMPLES = "e.g. sqlite:///study.db or postgresql://USER@HOST/DB (password as USER:PASSWORD)"
+# The pip package of each Python driver module SQLAlchemy may ask for.
+_DRIVER_PACKAGES = {
+    "psycopg": "'psycopg[binary]'",
+    "psycopg2": "psycopg2-binary",
+    "pymysql": "pymysql",
+    "MySQLdb": "mysqlclient",
+}
 
 
 def check_study_url(url: str, *, key: str = "--storage") -> None:
@@ -41,7 +46,7 @@ def check_study_url(url: str, *, key: str = "--storage") -> None:
     try:
         dialect.import_dbapi()
     except ImportError as exc:
-        package = _DRIVER_PACKAGES.get(backend, exc.name or "its driver")
+        package = _DRIVER_PACKAGES.get(exc.name or "", exc.name or "its driver")
         raise InputError(
             f"{key}: {shown!r} needs the Python driver {exc.name or parsed.drivername!r}, "
             f"which is not installed; pip install {package}"
