@@ -98,7 +98,7 @@ def test_alias_expansion_is_counted_before_anything_is_built() -> None:
     node = yaml.compose(_laughs())  # PyYAML's own composer: no guard
     assert node is not None
     assert expanded_size(node) == MAX_NODES + 1  # capped, computed over ~120 nodes
-    with pytest.raises(InputError, match="^x: more than 100000 values"):
+    with pytest.raises(InputError, match=r"^x: more than 100000 values"):
         BoundedLoader(_laughs(), "x").get_single_node()
     ok = "a: &a [1, 2]\nb: [*a, *a, *a]\n"
     data, _ = load_yaml(ok, source="ok.yaml")

@@ -53,7 +53,7 @@ class BoundedLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise InputError(
                     f"{self.source}: nested more than {MAX_DEPTH} levels deep at line "
                     f"{mark.line + 1}; a search space nests a few levels"
@@ -64,8 +64,7 @@ class BoundedLoader(yaml.SafeLoader):
 
     def compose_document(self) -> Any:
         node = super().compose_document()
-        size = expanded_size(node)
-        if size > MAX_NODES:
+        if node is not None and expanded_size(node) > MAX_NODES:
             raise InputError(
                 f"{self.source}: more than {MAX_NODES} values once its aliases (*name) and "
                 "merge keys (<<) are expanded; write the search space out without them"
