@@ -107,7 +107,11 @@ def test_no_credentials_is_bad_input_with_the_ways_to_get_some(
     monkeypatch: pytest.MonkeyPatch, tmp_path: object
 ) -> None:
     monkeypatch.delenv("STORAGE_EMULATOR_HOST", raising=False)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", os.path.join(str(tmp_path), "key.json"))
+    # No key file, no gcloud config, no metadata server: nothing to find. (A key file
+    # that is named but missing is its own message: tests/storage/test_credentials.py.)
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", os.path.join(str(tmp_path), "gcloud"))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
     monkeypatch.setattr(_gcs, "_clients", {})
     with pytest.raises(InputError) as info:
         storage.read_text("gs://any-bucket/spec.yaml")

@@ -87,6 +87,10 @@ def test_other_schemes_are_refused_not_treated_as_local_paths() -> None:
         storage.read_text("s3://b/x")
     with pytest.raises(InputError, match=r"^path: scheme not supported: only gs://"):
         storage.write_text_atomic("http://example.com/x", "x")
+    with pytest.raises(
+        InputError, match=r"^GS://b/x: scheme not supported: .*got GS://; write it lower-case"
+    ):
+        storage.exists("GS://b/x")
 
 
 def test_google_cloud_storage_is_not_imported_for_local_paths(tmp_path: Path) -> None:

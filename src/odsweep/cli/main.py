@@ -17,7 +17,9 @@ from odsweep.cli import (
     trial_cmd,
     validate_cmd,
 )
+from odsweep.cli._guards import os_error_line
 from odsweep.errors import EXIT_BAD_INPUT, OdsweepError
+from odsweep.secrets import MaskingFilter, mask_text
 
 logger = logging.getLogger("odsweep")
 
@@ -43,6 +45,11 @@ def configure_logging(debug: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Safety net: a storage URL's password in any record (a library's message, a
+    # traceback) is masked before a handler writes it.
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())
     # TensorFlow and absl are chatty at INFO; their warnings still show.
     for name in ("tensorflow", "absl", "h5py", "matplotlib"):
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
@@ -60,8 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             logger.exception("%s failed", args.command)
         messages = getattr(exc, "messages", None) or (str(exc),)
         for message in messages:
-            print(f"odsweep {args.command}: error: {message}", file=sys.stderr)
+            print(f"odsweep {args.command}: error: {mask_text(message)}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        # A user's path (the output, a file given on the command line) failed at the OS:
+        # full disk, read-only, a file where a folder should be. Nothing odsweep can fix.
+        if args.debug:
+            logger.exception("%s failed", args.command)
+        print(f"odsweep {args.command}: error: {mask_text(os_error_line(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"odsweep {args.command}: interrupted", file=sys.stderr)
         return 130

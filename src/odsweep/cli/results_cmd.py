@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import Any
 
+from odsweep.cli._guards import port
 from odsweep.errors import EXIT_OK, InputError
 
 
@@ -32,7 +33,7 @@ def register(sub: Any) -> None:
         help="the study's URL if not the default (<OUTPUT_DIR>/study.db; for a gs:// output, "
         "./runs/gs/<bucket>/<path>/study.db)",
     )
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=port, default=8080, help="1-65535 (default: 8080)")
     p.set_defaults(handler=dashboard)
 
 
@@ -59,20 +60,18 @@ def best(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    from odsweep import storage
     from odsweep.sweep import (
         export_trial_verified,
         export_winner,
         select_winner,
-        trial_dir,
         trial_results,
         verify_winner,
     )
 
     spec = _spec(args.output)
     trial = args.trial
-    if trial and not storage.is_dir(trial_dir(args.output, trial)):
-        raise InputError(f"--trial: no trial {trial!r} in {args.output!r}")
+    if trial:
+        _check_trial(args.output, trial)
     chosen = None
     if not trial:
         chosen = select_winner(spec, args.output, trial_results(args.output))
@@ -93,6 +92,25 @@ def export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_trial(output: str, trial: str) -> None:
+    """Refuse a ``--trial`` that is not the name of one of ``output``'s trials: a path
+    (``../x``, ``/abs``) would export a folder outside the sweep."""
+    from odsweep import storage
+    from odsweep.results import RESULT_FILE, TRIALS_DIR
+
+    root = storage.join(output, TRIALS_DIR)
+    names = [n for n in storage.list_dir(root) if not n.startswith(".")]
+    if trial in names and storage.exists(storage.join(root, trial, RESULT_FILE)):
+        return
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "") or "none"
+    why = (
+        "is a path, not a trial name"
+        if "/" in trial or "\\" in trial or trial in (".", "..") or trial.startswith(".")
+        else "is not a trial of this output (no trials/<name>/result.json)"
+    )
+    raise InputError(f"--trial: {trial!r} {why}; give one of {output}'s trials ({shown})")
+
+
 def report(args: argparse.Namespace) -> int:
     from odsweep.sweep import select_winner, trial_results, write_sweep_report
 
@@ -107,11 +125,19 @@ def report(args: argparse.Namespace) -> int:
 def dashboard(args: argparse.Namespace) -> int:
     from optuna_dashboard import run_server
 
+    from odsweep import storage
+    from odsweep.cli._guards import check_port_free
+    from odsweep.secrets import mask_url
     from odsweep.sweep import default_storage
 
     url = args.storage or default_storage(args.output)
     if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///") :]):
-        raise InputError(f"OUTPUT_DIR: no study at {url}; run the sweep first or give --storage")
+        raise InputError(
+            f"OUTPUT_DIR: no study at {mask_url(url)}; run the sweep first or give --storage"
+        )
+    if args.storage:
+        storage.check_study_url(args.storage)
+    check_port_free(args.port)
     print(f"optuna-dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
     run_server(url, host="127.0.0.1", port=args.port)
     return EXIT_OK

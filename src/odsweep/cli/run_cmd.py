@@ -50,7 +50,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from odsweep import storage
+    from odsweep.cli._guards import check_output_dir
     from odsweep.errors import InputError
+    from odsweep.secrets import mask_url
     from odsweep.sweep import run_katib_sweep, run_sweep
 
     if args.backend == "katib":
@@ -76,6 +78,11 @@ def run(args: argparse.Namespace) -> int:
                 ", ".join("--" + f.replace("_", "-") for f in katib_only) or "--delete-experiment"
             )
             raise InputError(f"{flags}: only with --backend katib")
+        # Refused here, before the spec and data checks: one line, nothing written.
+        if args.storage:
+            storage.check_study_url(args.storage)
+        if args.output:
+            check_output_dir(args.output)
         result = run_sweep(
             args.spec,
             output_dir=args.output,
@@ -92,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"exported (TF Serving layout): {result.export_path}")
     html = result.report_html
     print(f"report:      {html if storage.is_remote(html) else 'open ' + os.path.abspath(html)}")
-    print(f"study:       {result.study}")
+    print(f"study:       {mask_url(result.study)}")
     if args.backend == "optuna":
         print(f"dashboard:   odsweep dashboard {out}")
     print(f"tensorboard: tensorboard --logdir {storage.join(out, 'trials')}")

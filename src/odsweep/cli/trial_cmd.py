@@ -78,7 +78,22 @@ _SPEC_GIVES = (
 )
 
 
+def _unique(pairs: list[tuple[str, str]], flag: str) -> dict[str, str]:
+    """``NAME=VALUE`` pairs as a dict; a name given twice is refused, never overwritten."""
+    seen: dict[str, str] = {}
+    for name, value in pairs:
+        if name in seen:
+            raise InputError(
+                f"{flag}: {name} given twice ({name}={seen[name]} and {name}={value}); "
+                "give each once"
+            )
+        seen[name] = value
+    return seen
+
+
 def _options(args: argparse.Namespace) -> TrialOptions:
+    params = _unique(args.params, "--param")
+    sets = _unique(args.sets, "--set")
     if args.spec:
         clash = [n for n in _SPEC_GIVES if getattr(args, n) is not None]
         if clash:
@@ -91,7 +106,7 @@ def _options(args: argparse.Namespace) -> TrialOptions:
         return trial_options(
             spec,
             trial_dir=args.trial_dir,
-            params=parse_params(spec, dict(args.params)),
+            params=parse_params(spec, params),
             sets=tuple(args.sets),
             seed=args.seed,
             keep_checkpoints=args.keep_checkpoints,
@@ -111,7 +126,7 @@ def _options(args: argparse.Namespace) -> TrialOptions:
         metric=args.metric,
         objective=args.objective,
         overrides=tuple(args.sets),
-        params=dict(args.sets),
+        params=sets,
         train_input=args.train_input,
         eval_input=args.eval_input,
         label_map=args.label_map,

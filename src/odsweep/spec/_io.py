@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
-
-import yaml
 
 from odsweep import storage
 from odsweep.errors import InputError
@@ -14,36 +13,9 @@ from odsweep.spec._model import SearchSpec
 from odsweep.spec._parse import API_VERSION, KIND, parse_spec
 from odsweep.spec._paths import base_dir_of
 from odsweep.spec._space import Parameter
+from odsweep.spec._yaml import MAX_BYTES, load_yaml
 
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records duplicate mapping keys (PyYAML keeps the last silently)."""
-
-    def __init__(self, stream: str, source: str) -> None:
-        super().__init__(stream)
-        self.source = source
-        self.duplicates: list[str] = []
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    lines: dict[object, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        line = key_node.start_mark.line + 1
-        try:
-            first = lines.setdefault(key, line)
-        except TypeError:  # unhashable key: construct_mapping reports it below
-            continue
-        if first != line:
-            loader.duplicates.append(
-                f"{loader.source}: duplicate key {key!r} at line {line} (first at line "
-                f"{first}), PyYAML would keep only the last; keep one"
-            )
-    return loader.construct_mapping(node)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+__all__ = ["load_spec", "load_yaml", "spec_to_dict"]
 
 
 SPEC_KEY = "search space"
@@ -51,29 +23,16 @@ SPEC_KEY = "search space"
 
 
 def _read(path: str) -> str:
+    # Refused before reading: a huge file (or /dev/zero) must not fill the memory.
+    if not storage.is_remote(path, key=SPEC_KEY) and os.path.isfile(path):
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            raise InputError(
+                f"{path}: {size} bytes, more than the {MAX_BYTES} a search space may have; "
+                "give the search-space YAML"
+            )
     # storage raises InputError naming the file (missing, a folder, not UTF-8, permission).
     return storage.read_text(path, key=SPEC_KEY)
-
-
-def load_yaml(text: str, *, source: str) -> tuple[object, list[str]]:
-    """The document in ``text`` and messages for its duplicate keys.
-
-    Raises:
-        InputError: The text is not valid YAML (the message names file, line, column).
-    """
-    loader = _Loader(text, source)
-    try:
-        data = loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = exc.problem or exc.context or "syntax error"
-        raise InputError(f"{source}: invalid YAML{where}: {what}; fix the syntax") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from None
-    finally:
-        loader.dispose()
-    return data, loader.duplicates
 
 
 def load_spec(path: str, *, read_text: Callable[[str], str] | None = None) -> SearchSpec:

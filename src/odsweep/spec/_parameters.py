@@ -300,13 +300,15 @@ def _parse_list(reader: Reader, ptype: ParameterType) -> tuple[ParamValue, ...] 
     if not items:
         problems.add(reader.at("list"), "must not be empty", items, "list at least one value")
     values: list[ParamValue] = []
+    seen: set[ParamValue] = set()  # a set: a long list must not cost quadratic time
     for j, item in enumerate(items):
         value = _list_value(item, index(reader.at("list"), j), ptype, problems)
         if value is None:
             continue
-        if value in values:
+        if value in seen:
             problems.add(index(reader.at("list"), j), "duplicate value", item, "list it once")
             continue
+        seen.add(value)
         values.append(value)
     return tuple(values) if len(problems) == before else None
 

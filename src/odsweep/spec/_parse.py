@@ -33,6 +33,7 @@ from odsweep.spec._problems import (
     coerce_int,
     join,
 )
+from odsweep.spec._yaml import MAX_INT, out_of_range
 
 API_VERSION = "odsweep/v1alpha1"
 KIND = "SearchSpace"
@@ -41,6 +42,8 @@ KIND = "SearchSpace"
 # suggestion service "<experiment>-<algorithm>" (up to 17 more characters for
 # "-multivariate-tpe"); all must stay DNS labels of <= 63 characters. 40 leaves room.
 MAX_NAME_LENGTH = 40
+MAX_STEPS = 2**32 - 1
+MAX_COUNT = 2**31 - 1
 
 TOP_KEYS = ("apiVersion", "kind", "metadata", "spec")
 SPEC_KEYS = (
@@ -77,7 +80,22 @@ def parse_spec(data: object, *, source: str, base_dir: str) -> SearchSpec:
         InputError: With one line per problem, all of them at once.
     """
     problems = Problems()
+    bad_numbers = out_of_range(data)
+    for key_path, text in bad_numbers:
+        problems.add(
+            key_path or source,
+            f"number out of range (integers at most {MAX_INT} in magnitude, the OD API's "
+            "widest field; floats finite)",
+            str(text),
+            "write a number in range",
+        )
+    reported = len(problems)
     spec = _parse_root(data, source, base_dir, problems)
+    # A marker the parser then also met is already named: keep one line per key.
+    paths = tuple(f"{p}:" for p, _ in bad_numbers)
+    problems.messages[reported:] = [
+        m for m in problems.messages[reported:] if not m.startswith(paths)
+    ]
     problems.raise_if_any()
     if spec is None:  # every None path above records a problem; kept for type narrowing
         raise InputError(f"{source}: not a valid search space")
@@ -144,14 +162,22 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
     train, evals, label_map = (
         path(k, required=False) for k in ("trainInputPath", "evalInputPath", "labelMapPath")
     )
+    # The OD API's step fields are uint32; Katib's trial counts are int32.
     positive = "an integer > 0"
-    steps = spec.bounded_int("numTrainSteps", low=1, what=positive, required=True)
-    every = spec.bounded_int("checkpointEveryNSteps", low=1, what=positive, required=True)
+    steps = spec.bounded_int("numTrainSteps", low=1, high=MAX_STEPS, what=positive, required=True)
+    every = spec.bounded_int(
+        "checkpointEveryNSteps", low=1, high=MAX_STEPS, what=positive, required=True
+    )
     if steps is not None and every is not None and every > steps:
         problems.add(spec.at("checkpointEveryNSteps"), f"must be <= numTrainSteps ({steps})", every)
         every = None
     sample = spec.bounded_int(
-        "sample1OfNEvalExamples", low=1, what="an integer >= 1", required=False, default=1
+        "sample1OfNEvalExamples",
+        low=1,
+        high=MAX_STEPS,
+        what="an integer >= 1",
+        required=False,
+        default=1,
     )
     overrides = _parse_overrides(spec)
     objective = parse_objective(spec)
@@ -161,10 +187,16 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
     else:
         spec.missing("algorithm", "{algorithmName: tpe}")
     parallel = spec.bounded_int(
-        "parallelTrialCount", low=1, what=positive, required=False, default=1
+        "parallelTrialCount", low=1, high=MAX_COUNT, what=positive, required=False, default=1
     )
-    trials = spec.bounded_int("maxTrialCount", low=1, what=positive, required=True)
-    failed = spec.bounded_int("maxFailedTrialCount", low=0, what="an integer >= 0", required=False)
+    trials = spec.bounded_int("maxTrialCount", low=1, high=MAX_COUNT, what=positive, required=True)
+    failed = spec.bounded_int(
+        "maxFailedTrialCount",
+        low=0,
+        high=MAX_COUNT,
+        what="an integer >= 0",
+        required=False,
+    )
     for key, count in (("parallelTrialCount", parallel), ("maxFailedTrialCount", failed)):
         if count is not None and trials is not None and count > trials:
             problems.add(spec.at(key), f"must be <= maxTrialCount ({trials})", count)

@@ -120,11 +120,18 @@ def coerce_int(value: object) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, str) and _INT_RE.match(value.strip()):
-        return int(value.strip())
+        return _bounded_int(value.strip())
     number = coerce_float(value)
     if number is not None and number.is_integer():
         return int(number)
     return None
+
+
+_MAX_DIGITS = 19  # int64's 9223372036854775807; int() of more is costly or refused
+
+
+def _bounded_int(text: str) -> int | None:
+    return int(text) if len(text.lstrip("+-").lstrip("0")) <= _MAX_DIGITS else None
 
 
 def coerce_float(value: object) -> float | None:
@@ -147,7 +154,7 @@ def coerce_number(value: object) -> int | float | None:
     if isinstance(value, int):
         return value
     if isinstance(value, str) and _INT_RE.match(value.strip()):
-        return int(value.strip())
+        return _bounded_int(value.strip())
     return coerce_float(value)
 
 
@@ -184,15 +191,25 @@ class Reader:
         self.problems.add(self.at(key), "is required", fix=f"add {key}: <{what}>")
 
     def bounded_int(
-        self, key: str, *, low: int, what: str, required: bool, default: int | None = None
+        self,
+        key: str,
+        *,
+        low: int,
+        what: str,
+        required: bool,
+        default: int | None = None,
+        high: int | None = None,
     ) -> int | None:
-        """Read an integer >= ``low``; report a missing required key or a bad value."""
+        """Read an integer in ``[low, high]``; report a missing required key or a bad value."""
         value = self.raw(key)
         if value is NOTHING:
             if required:
                 self.missing(key, what)
             return default
         number = coerce_int(value)
+        if number is not None and high is not None and number > high:
+            self.problems.add(self.at(key), f"must be <= {high} (the most its field holds)", value)
+            return None
         if number is None or number < low:
             self.problems.add(self.at(key), f"must be {what}", value)
             return None

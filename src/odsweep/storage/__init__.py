@@ -27,9 +27,11 @@ import re
 from odsweep.errors import InputError
 from odsweep.storage import _local
 from odsweep.storage._errors import StorageError
+from odsweep.storage._study_url import check_study_url
 
 __all__ = [
     "StorageError",
+    "check_study_url",
     "check_uri",
     "exists",
     "glob",
@@ -43,6 +45,7 @@ __all__ = [
     "read_text",
     "remove",
     "remove_tree",
+    "unsupported_scheme",
     "write_bytes_atomic",
     "write_text_atomic",
 ]
@@ -85,6 +88,13 @@ def bucket_of(uri: str) -> str:
 
 def _remote(path: str) -> bool:
     return is_remote(path)
+
+
+def unsupported_scheme(scheme: str) -> str:
+    """The message for a URI whose scheme is not ``gs://`` (after ``<path>: ``)."""
+    # "GS://" is a gs:// URI to a user but not to TensorFlow or google-cloud-storage.
+    hint = "write it lower-case: gs://" if scheme.lower() == "gs" else "copy the data to gs://"
+    return f"scheme not supported: only gs:// (and local paths), got {scheme}://; {hint}"
 
 
 def join(base: str, *parts: str) -> str:

@@ -76,6 +76,7 @@ def _make_client(emulator: str | None) -> Any:
     import google.auth
     from google.auth.exceptions import DefaultCredentialsError
 
+    _check_key_file()
     try:
         credentials, project = google.auth.default()
     except DefaultCredentialsError:
@@ -84,6 +85,37 @@ def _make_client(emulator: str | None) -> Any:
     logger.debug("gs:// as %s", principal(credentials))
     # project=None is fine: object reads and writes do not need one.
     return gcs.Client(project=project, credentials=credentials)
+
+
+def _check_key_file() -> None:
+    """A GOOGLE_APPLICATION_CREDENTIALS that names no usable key file is that mistake,
+    not "no credentials found" (google.auth reports both alike)."""
+    import json
+
+    path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if not path:
+        return
+    where = f"GOOGLE_APPLICATION_CREDENTIALS={path}"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            info = json.load(fh)
+    except FileNotFoundError:
+        raise InputError(
+            f"gs://: {where}: no such file; point it at a service-account key file or unset it"
+        ) from None
+    except IsADirectoryError:
+        raise InputError(f"gs://: {where}: is a folder; point it at the key file") from None
+    except OSError as exc:
+        raise InputError(f"gs://: {where}: cannot read: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(
+            f"gs://: {where}: not a JSON key file; download the key again or unset it"
+        ) from None
+    if not isinstance(info, dict) or not isinstance(info.get("type"), str):
+        raise InputError(
+            f'gs://: {where}: a JSON file without a "type" field, not a key file; '
+            "download the key again or unset it"
+        )
 
 
 def principal(credentials: Any) -> str:

@@ -44,6 +44,10 @@ def write_bytes_atomic(path: str, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        # A failed write() names no file; name the target so the error is actionable.
+        raise OSError(exc.errno, exc.strerror, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -7,9 +7,9 @@ import os
 from collections.abc import Sequence
 
 from odsweep import storage
-from odsweep.backends.optuna._guard import mask_url
 from odsweep.results import SPEC_SNAPSHOT, TRIALS_DIR, SearchOutcome
 from odsweep.runlock import maybe_run_lock
+from odsweep.secrets import mask_url
 from odsweep.spec import SearchSpec, load_spec
 from odsweep.sweep._finish import SweepResult, finish
 from odsweep.sweep._layout import (

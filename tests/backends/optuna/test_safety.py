@@ -19,9 +19,9 @@ import pytest
 
 from odsweep.backends.optuna import LocalEngine, Verdict
 from odsweep.backends.optuna._engine import TEST_KILL_BEFORE_TELL
-from odsweep.backends.optuna._guard import mask_url
 from odsweep.errors import EXIT_BAD_INPUT, InputError
 from odsweep.results import TrialStatus, read_result
+from odsweep.secrets import mask_url
 from odsweep.spec import load_spec
 from tests.backends.optuna.test_engine import FAKE, RUNNER, engine, fake_env, write_spec
 

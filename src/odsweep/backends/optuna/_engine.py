@@ -27,6 +27,7 @@ from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_tri
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
 from odsweep.errors import EXIT_SIGTERM, InputError, OdsweepError
+from odsweep.secrets import mask_url
 from odsweep.results import (
     TRIALS_DIR,
     SearchOutcome,
@@ -129,7 +130,7 @@ class LocalEngine:
             succeeded=verdict in policy.SUCCEEDED,
             results=self.results(),
             message=self._message(verdict),
-            where=self.storage_url,
+            where=mask_url(self.storage_url),
             look=f"the trial logs in {self.trials_dir}",
         )
 

@@ -17,31 +17,16 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from odsweep import storage
 from odsweep.errors import InputError
+from odsweep.secrets import mask_url
 
 logger = logging.getLogger(__name__)
 
 NAME_ATTR = "odsweep_trial"
 # Where earlier attempts of re-run trials are kept (see _attempts); not a trial folder.
 HIDDEN_PREFIX = "."
-
-
-def mask_url(url: str) -> str:
-    """``scheme://user:***@host/...``: a storage URL with its password hidden."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable storage URL>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def sqlite_path(url: str) -> str | None:

@@ -24,8 +24,9 @@ import optuna
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from odsweep.backends.optuna._guard import db_reason, mask_url
+from odsweep.backends.optuna._guard import db_reason
 from odsweep.errors import InputError
+from odsweep.secrets import mask_url
 from odsweep.spec import ObjectiveType, SearchSpec, spec_to_dict
 
 logger = logging.getLogger(__name__)
