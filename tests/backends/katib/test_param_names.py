@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 import yaml
 
-from odsweep.backends.katib import TRIAL_NAME_PARAMETER, render_experiment
-from odsweep.cli.main import build_parser
+from odsweep.backends.katib import TRIAL_NAME_PARAMETER, check_for_katib, render_experiment
+from odsweep.backends.katib import _preflight as preflight
+from odsweep.cli.main import build_parser, main
 from odsweep.cli.trial_cmd import _options
+from odsweep.errors import EXIT_BAD_INPUT, EXIT_OK, InputError
 from odsweep.spec import SearchSpec
 from tests.backends.katib.katib_fixtures import (
     MODEL_DIR,
@@ -35,6 +37,7 @@ from tests.backends.katib.katib_fixtures import (
     substitute,
     trial_name,
 )
+from tests.backends.katib.test_cli import _write_spec as write_cli_spec
 
 MOMENTUM_PATH = "train_config.optimizer.momentum_optimizer.momentum_optimizer_value"
 # The fixture's four parameters renamed as Katib users write them, plus one name using
@@ -143,6 +146,33 @@ def test_katib_webhook_accepts_the_trial_template() -> None:
     assert katib_trial_template_error(_render()) is None
 
 
+def test_the_pre_flight_accepts_the_spec() -> None:
+    spec = make_spec(_doc())
+    check_for_katib(spec, make_options(spec))  # raises InputError on any problem
+
+
+def test_the_pre_flight_sees_katib_placeholders_of_any_name() -> None:
+    args = ["--param", "num-layers=${trialParameters.num-layers}", "a.b=${trialParameters.a.b}"]
+    assert preflight.check_args_shell_safe(args) == []
+    # What is left around a placeholder is still checked.
+    assert preflight.check_args_shell_safe(["a b=${trialParameters.a-b}"]) == [
+        "trial command: argument 'a b=${trialParameters.a-b}' contains ' ', which sh -c "
+        "would interpret; use only letters, digits and . _ : / @ + = -"
+    ]
+
+
+def test_a_trailing_newline_in_the_model_dir_is_refused() -> None:
+    # A newline ends sh's command line: the trial would run without its redirect.
+    spec = make_spec(_doc())
+    with pytest.raises(InputError) as info:
+        check_for_katib(spec, make_options(spec, model_dir=MODEL_DIR + "\n"))
+    assert info.value.messages == (
+        "--model-dir: contains '\\n', which Katib's sh -c wrapper would interpret, got "
+        f"{MODEL_DIR + chr(10)!r}; use only letters, digits and . _ : / @ + = - "
+        "(rename or move it)",
+    )
+
+
 def test_the_webhook_restatement_can_refuse() -> None:
     # The check above would catch a trialParameter name Katib cannot substitute.
     experiment = _render()
@@ -221,3 +251,65 @@ def test_real_sh_hands_the_trial_its_argv_and_each_name_reaches_its_config_path(
         expected = {p.config_path: p.parse_value(assignment[p.name]) for p in spec.parameters}
         assert dict(options.overrides) == dict(spec.overrides) | expected
         assert dict(options.params) == {p.name: expected[p.config_path] for p in spec.parameters}
+
+
+def test_katib_render_takes_a_katib_users_space(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The space as Katib's examples write it, through the real CLI (validate + pre-flight).
+    spec_path = write_cli_spec(tmp_path)
+    doc = yaml.safe_load(spec_path.read_text())
+    doc["spec"]["parameters"] = [
+        dict(doc["spec"]["parameters"][0], name="learning-rate"),
+        {
+            "name": "num-layers",
+            "configPath": "model.ssd.box_predictor.convolutional_box_predictor"
+            ".num_layers_before_predictor",
+            "parameterType": "int",
+            "feasibleSpace": {"min": 0, "max": 2},
+        },
+        {
+            "name": "batch-size",
+            "configPath": "train_config.batch_size",
+            "parameterType": "discrete",
+            "feasibleSpace": {"list": [2, 4]},
+        },
+    ]
+    spec_path.write_text(yaml.safe_dump(doc))
+    code = main([
+        "katib", "render", str(spec_path),
+        "--image", "registry.example/odsweep:0.1",
+        "--model-dir", "gs://bucket/cli-demo",
+        "--spec-uri", "gs://bucket/cli-demo/spec.yaml",
+    ])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK, err
+    experiment = yaml.safe_load(out)
+    assert [p["name"] for p in experiment["spec"]["parameters"]] == [
+        "learning-rate",
+        "num-layers",
+        "batch-size",
+    ]
+    assert katib_trial_template_error(experiment) is None
+    assert job_container(experiment)["args"][4:] == [
+        "--param", "learning-rate=${trialParameters.learning-rate}",
+        "--param", "num-layers=${trialParameters.num-layers}",
+        "--param", "batch-size=${trialParameters.batch-size}",
+    ]  # fmt: skip
+
+
+def test_katib_render_refuses_a_reserved_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec_path = write_cli_spec(tmp_path)
+    doc = yaml.safe_load(spec_path.read_text())
+    doc["spec"]["parameters"][0]["name"] = "trialName"
+    spec_path.write_text(yaml.safe_dump(doc))
+    code = main(["katib", "render", str(spec_path), "--image", "i:1", "--model-dir", "gs://b/x"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (EXIT_BAD_INPUT, "")
+    assert err.splitlines() == [
+        "odsweep katib: error: spec.parameters[0].name: is reserved by odsweep (the Katib "
+        "trial template passes the trial's name under it; reserved names: trialName), got "
+        "'trialName'; rename it, e.g. 'trial_name'"
+    ]
