@@ -205,9 +205,10 @@ CASES: list[tuple[str, Mutator, str]] = [
     ),
     (
         "parameter-name-rule",
-        put(P0, "name", "Learning-Rate"),
-        "spec.parameters[0].name: must match ^[a-z][a-z0-9_]*$ and be at most 63 characters, "
-        "got 'Learning-Rate'; e.g. 'learning_rate'",
+        put(P0, "name", "Learning Rate"),
+        "spec.parameters[0].name: may only use ASCII letters, digits and . _ : / @ + - "
+        "(Katib runs the trial command, which carries --param NAME=VALUE, through sh -c "
+        "unquoted; found ' '), got 'Learning Rate'; e.g. 'Learning_Rate'",
     ),
     (
         "parameter-name-unique",
@@ -526,7 +527,10 @@ def test_rule(mutate: Mutator, message: str) -> None:
         parse(doc)
 
 
-@pytest.mark.parametrize("value", ["a b", "$(x)", "a;b", '"q"', "a|b", "`x`", "*", "a&&b", "x>y"])
+# "true\n": a trailing newline would end sh's command line after the value.
+@pytest.mark.parametrize(
+    "value", ["a b", "$(x)", "a;b", '"q"', "a|b", "`x`", "*", "a&&b", "x>y", "true\n"]
+)
 def test_categorical_values_must_be_shell_safe(value: str) -> None:
     doc = valid_doc()
     doc["spec"]["parameters"][1].update(

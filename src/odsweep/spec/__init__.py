@@ -15,7 +15,9 @@ Decisions the engines can rely on:
 - ``double``/``int`` bounds are inclusive on both ends; with ``step`` the values are
   ``min + k * step`` and ``max`` must be such a point (refused otherwise).
 - ``metadata.name``: DNS-1123 label starting with a letter, at most 40 characters.
-  Parameter names: ``^[a-z][a-z0-9_]*$``, at most 63 characters.
+  Parameter names: Katib's own (``num-layers``, ``learningRate``, ``lr``) as written:
+  ASCII letters, digits and ``. _ : / @ + -``, not starting with ``-``, at most 512
+  characters, and not ``trialName`` (odsweep's own trial parameter); see ``_names``.
 - Categorical/discrete values use only letters, digits and ``. _ : / @ + -`` (Katib
   runs the trial command through ``sh -c`` unquoted).
 - Metric names follow the trial's stdout grammar (``odsweep.results``).
@@ -44,6 +46,7 @@ from odsweep.spec._model import (
     SettingValue,
     evals_per_trial,
 )
+from odsweep.spec._names import RESERVED_PARAMETER_NAMES, TRIAL_NAME_PARAMETER
 from odsweep.spec._objective import METRIC_ALIASES
 from odsweep.spec._parameters import is_safe_value
 from odsweep.spec._parse import API_VERSION, KIND, MAX_NAME_LENGTH, parse_spec
@@ -56,7 +59,9 @@ __all__ = [
     "KIND",
     "MAX_NAME_LENGTH",
     "METRIC_ALIASES",
+    "RESERVED_PARAMETER_NAMES",
     "SUPPORTED_ALGORITHMS",
+    "TRIAL_NAME_PARAMETER",
     "Algorithm",
     "AlgorithmName",
     "ClusterSpec",

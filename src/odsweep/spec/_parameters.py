@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from decimal import ROUND_FLOOR, Decimal
 
+from odsweep.spec._names import name_problem
 from odsweep.spec._problems import (
     NOTHING,
     Problems,
@@ -24,11 +25,6 @@ from odsweep.spec._space import Distribution, Parameter, ParameterType, ParamVal
 PARAMETER_KEYS = ("name", "configPath", "parameterType", "feasibleSpace")
 FEASIBLE_SPACE_KEYS = ("min", "max", "step", "list", "distribution")
 
-# Lower-case snake case: usable as ``${trialParameters.NAME}`` in a Katib trial
-# template, as ``--param NAME=VALUE`` and as an Optuna parameter name alike.
-NAME_RULE = "must match ^[a-z][a-z0-9_]*$ and be at most 63 characters"
-_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-
 _SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?"
 _CONFIG_PATH_RE = re.compile(rf"^{_SEGMENT}(?:\.{_SEGMENT})*$")
 CONFIG_PATH_RULE = "must be a dotted config path (segments name or name[INDEX])"
@@ -36,7 +32,8 @@ CONFIG_PATH_RULE = "must be a dotted config path (segments name or name[INDEX])"
 # On Katib the trial command passes through `sh -c` unquoted: anything a shell
 # interprets (spaces, quotes, $, ;, |, &, globs, ...) would change or inject a command.
 SAFE_CHARS = "letters, digits and . _ : / @ + -"
-_SAFE_VALUE_RE = re.compile(r"^[A-Za-z0-9._:/@+-]+$")
+# fullmatch, not ^...$: "$" also matches before a trailing newline, which ends sh's command.
+_SAFE_VALUE_RE = re.compile(r"[A-Za-z0-9._:/@+-]+")
 
 # Config fields the spec itself writes; a parameter or override there would fight it.
 RESERVED_CONFIG_PATHS: Mapping[str, str] = {"train_config.num_steps": "spec.numTrainSteps"}
@@ -54,7 +51,7 @@ def is_config_path(path: str) -> bool:
 
 def is_safe_value(text: str) -> bool:
     """True when ``text`` survives an unquoted ``sh -c`` as one word, unchanged."""
-    return bool(_SAFE_VALUE_RE.match(text))
+    return bool(_SAFE_VALUE_RE.fullmatch(text))
 
 
 def parse_parameters(
@@ -125,12 +122,11 @@ def _parse_parameter(item: object, path: str, problems: Problems) -> Parameter |
         return None
     problems.unknown_keys(mapping, path, PARAMETER_KEYS)
     reader = Reader(mapping, path, problems)
-    name = reader.string("name", required=True, what="a name like learning_rate")
-    if name is not None and not _NAME_RE.match(name):
-        suggestion = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:63] or "param"
-        if not suggestion[0].isalpha():
-            suggestion = f"p_{suggestion}"[:63]
-        problems.add(reader.at("name"), NAME_RULE, name, f"e.g. {suggestion!r}")
+    name = reader.string("name", required=True, what="a name like learning_rate or num-layers")
+    # Katib's own names (num-layers, learningRate) are kept as written: see _names.
+    name_rule = None if name is None else name_problem(name)
+    if name_rule is not None:
+        problems.add(reader.at("name"), name_rule[0], name, name_rule[1])
         name = None
     config_path = reader.string("configPath", required=True, what="a dotted config path")
     if config_path is not None and not is_config_path(config_path):

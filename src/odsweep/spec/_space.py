@@ -46,7 +46,7 @@ class Parameter:
     values in ``values``.
 
     Attributes:
-        name: Unique name, ``^[a-z][a-z0-9_]*$``, at most 63 characters.
+        name: Unique name, as written in the YAML (rule in ``odsweep.spec._names``).
         config_path: Dotted pipeline-config path, e.g. ``train_config.batch_size``.
         type: The Katib parameter type.
         min: Lower bound (inclusive) for ``double``/``int``, else None.

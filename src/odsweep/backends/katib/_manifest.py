@@ -13,6 +13,9 @@ import yaml
 
 from odsweep.backends.katib._options import KatibOptions
 from odsweep.results import METRICS_FORMAT, TRIALS_DIR
+
+# The trial's name (${trialSpec.Name}); the spec refuses it as a parameter name.
+from odsweep.spec import TRIAL_NAME_PARAMETER as TRIAL_NAME_PARAMETER
 from odsweep.spec import (
     ClusterSpec,
     ObjectiveType,
@@ -28,8 +31,6 @@ API_VERSION = "kubeflow.org/v1beta1"
 KIND = "Experiment"
 CONTAINER_NAME = "odsweep-trial"
 TRIAL_COMMAND = ("odsweep", "trial")
-TRIAL_NAME_PARAMETER = "trialName"
-"""The trial parameter carrying Katib's trial name (``${trialSpec.Name}``)."""
 
 # Katib's own defaults for a batch/v1 Job (GJSON over the Job's status), written out so
 # the manifest says what decides a trial's outcome.
@@ -177,6 +178,8 @@ def _parameter(param: Parameter) -> dict[str, Any]:
 
 
 def _trial_template(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
+    # Every name the spec accepts is a valid trialParameters name (odsweep.spec._names),
+    # so the trial parameter keeps the parameter's own name, and references it.
     parameters = [
         {
             "name": param.name,

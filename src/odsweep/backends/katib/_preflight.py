@@ -49,9 +49,12 @@ TRIAL_SUFFIX = 9
 """``-`` plus the 8 random characters Katib appends to the Experiment name per trial."""
 
 SHELL_SAFE_CHARS = "letters, digits and . _ : / @ + = -"
-_SHELL_SAFE_RE = re.compile(r"^[A-Za-z0-9._:/@+=-]+$")
+# fullmatch, not ^...$: "$" also matches before a trailing newline, which ends sh's command.
+_SHELL_SAFE_RE = re.compile(r"[A-Za-z0-9._:/@+=-]+")
 _UNSAFE_CHAR_RE = re.compile(r"[^A-Za-z0-9._:/@+=-]")
-_PLACEHOLDER_RE = re.compile(r"\$\{trialParameters\.[A-Za-z0-9_]+\}")
+# Katib's own placeholder regex (consts.TrialTemplateParamReplaceFormatRegex): names such
+# as num-layers or a.b are placeholders too.
+_PLACEHOLDER_RE = re.compile(r"\$\{trialParameters\..+?\}")
 # Python-only regex syntax that Go's RE2 (Katib's collector) rejects or reads otherwise.
 _RE2_UNSUPPORTED = (
     ("(?=", "look-ahead"),
@@ -187,7 +190,7 @@ def check_args_shell_safe(args: Sequence[str]) -> list[str]:
     for arg in args:
         # Katib replaces the placeholders before the shell runs; what is left is literal.
         literal = _PLACEHOLDER_RE.sub("", arg)
-        if literal and not _SHELL_SAFE_RE.match(literal):
+        if literal and not _SHELL_SAFE_RE.fullmatch(literal):
             problems.append(
                 f"trial command: argument {arg!r} contains {unsafe_chars(literal)!r}, which "
                 f"sh -c would interpret; use only {SHELL_SAFE_CHARS}"
@@ -198,7 +201,7 @@ def check_args_shell_safe(args: Sequence[str]) -> list[str]:
 def _shell_problem(key: str, value: str) -> str | None:
     if not value:
         return f"{key}: must not be empty"
-    if _SHELL_SAFE_RE.match(value):
+    if _SHELL_SAFE_RE.fullmatch(value):
         return None
     return (
         f"{key}: contains {unsafe_chars(value)!r}, which Katib's sh -c wrapper would "

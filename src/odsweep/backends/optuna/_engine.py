@@ -27,7 +27,6 @@ from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_tri
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
 from odsweep.errors import EXIT_SIGTERM, InputError, OdsweepError
-from odsweep.secrets import mask_url
 from odsweep.results import (
     TRIALS_DIR,
     SearchOutcome,
@@ -36,6 +35,7 @@ from odsweep.results import (
     read_result_checked,
     write_result,
 )
+from odsweep.secrets import mask_url
 from odsweep.spec import SearchSpec
 
 logger = logging.getLogger(__name__)
