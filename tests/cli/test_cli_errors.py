@@ -58,7 +58,7 @@ def test_a_read_only_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    ("uri", "hint"), [("s3://b/x", "copy the data to gs://"), ("GS://b/x", "lower-case: gs://")]
+    ("uri", "hint"), [("s3://b/x", "use gs://BUCKET/PATH"), ("GS://b/x", "lower-case: gs://")]
 )
 def test_other_schemes(capsys: pytest.CaptureFixture[str], uri: str, hint: str) -> None:
     code, err = run(capsys, "run", "spec.yaml", "--output", uri)

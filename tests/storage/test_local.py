@@ -88,7 +88,9 @@ def test_other_schemes_are_refused_not_treated_as_local_paths() -> None:
     with pytest.raises(InputError, match=r"^path: scheme not supported: only gs://"):
         storage.write_text_atomic("http://example.com/x", "x")
     with pytest.raises(
-        InputError, match=r"^GS://b/x: scheme not supported: .*got GS://; write it lower-case"
+        InputError,
+        match=r"^path: scheme not supported: only gs://, got 'GS://b/x'; write the scheme "
+        r"lower-case: gs:// or a local path$",
     ):
         storage.exists("GS://b/x")
 

@@ -28,9 +28,11 @@ def test_gs_is_remote_and_a_local_path_is_not() -> None:
 def test_any_other_scheme_is_refused_naming_key_and_value(uri: str) -> None:
     with pytest.raises(InputError) as info:
         storage.is_remote(uri, key="spec.trainInputPath")
+    fix = (
+        "write the scheme lower-case: gs://" if uri[:2].lower() == "gs" else "use gs://BUCKET/PATH"
+    )
     assert info.value.messages == (
-        f"spec.trainInputPath: scheme not supported: only gs://, got {uri!r}; "
-        "use gs://BUCKET/PATH or a local path",
+        f"spec.trainInputPath: scheme not supported: only gs://, got {uri!r}; {fix} or a local path",
     )
     with pytest.raises(InputError, match=r"^--model-dir: scheme not supported: only gs://"):
         storage.check_uri(uri, key="--model-dir")

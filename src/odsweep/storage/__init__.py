@@ -45,7 +45,6 @@ __all__ = [
     "read_text",
     "remove",
     "remove_tree",
-    "unsupported_scheme",
     "write_bytes_atomic",
     "write_text_atomic",
 ]
@@ -69,9 +68,11 @@ def is_remote(path: str, *, key: str = "path") -> bool:
     if path.startswith(_GS):
         return True
     if _SCHEME_RE.match(path):
+        # "GS://" is a gs:// URI to a user but not to TensorFlow or google-cloud-storage.
+        upper = path.split("://", 1)[0].lower() == "gs"
+        fix = "write the scheme lower-case: gs://" if upper else "use gs://BUCKET/PATH"
         raise InputError(
-            f"{key}: scheme not supported: only gs://, got {path!r}; "
-            "use gs://BUCKET/PATH or a local path"
+            f"{key}: scheme not supported: only gs://, got {path!r}; {fix} or a local path"
         )
     return False
 
@@ -88,13 +89,6 @@ def bucket_of(uri: str) -> str:
 
 def _remote(path: str) -> bool:
     return is_remote(path)
-
-
-def unsupported_scheme(scheme: str) -> str:
-    """The message for a URI whose scheme is not ``gs://`` (after ``<path>: ``)."""
-    # "GS://" is a gs:// URI to a user but not to TensorFlow or google-cloud-storage.
-    hint = "write it lower-case: gs://" if scheme.lower() == "gs" else "copy the data to gs://"
-    return f"scheme not supported: only gs:// (and local paths), got {scheme}://; {hint}"
 
 
 def join(base: str, *parts: str) -> str:
