@@ -76,6 +76,6 @@ def test_a_spec_path_with_another_scheme_is_one_problem_among_the_others(
     ) in info.value.messages
     assert (
         "spec.export.outputDirectory: scheme not supported: only gs://, got 'GS://b/model'; "
-        "use gs://BUCKET/PATH or a local path"
+        "write the scheme lower-case: gs:// or a local path"
     ) in info.value.messages
     assert "spec.maxTrialCount: must be an integer > 0, got 0" in info.value.messages
