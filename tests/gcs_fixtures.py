@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from odsweep.storage import _retry
+from tests.tfrecords import shard_bytes
 
 BUCKET = "odsweep-test"
 PROJECT = "odsweep-test-project"
@@ -327,6 +328,6 @@ def upload_search_space(bucket: GcsBucket, folder: str = "specs", **changes: Any
     bucket.put(f"{folder}/base.config", base_config_path().read_text())
     bucket.put(f"{folder}/data/label_map.pbtxt", LABEL_MAP)
     # Pre-flight only needs the shards to exist; TensorFlow would read their records.
-    bucket.put(f"{folder}/data/train-00000-of-00001.tfrecord", b"")
-    bucket.put(f"{folder}/data/eval-00000-of-00001.tfrecord", b"")
+    bucket.put(f"{folder}/data/train-00000-of-00001.tfrecord", shard_bytes())
+    bucket.put(f"{folder}/data/eval-00000-of-00001.tfrecord", shard_bytes())
     return bucket.put(f"{folder}/search.yaml", yaml.safe_dump(search_space(**changes)))
