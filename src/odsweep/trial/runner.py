@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO
 
 from odsweep import storage
-from odsweep.errors import TrialFailed
+from odsweep.errors import EXIT_FAILED, TrialFailed
+from odsweep.trial.failure import data_note, failure_message
 from odsweep.trial.metrics import format_metric_lines, rfc3339_now
 from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight, write_trial_config
 from odsweep.trial.result import EvalRecord, TrialResult, TrialStatus, write_result
+from odsweep.trial.watchdog import STALL_HOOK_ENV, Heartbeat, Watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ class Recorder:
         self._result = result
         self._lock = threading.Lock()
         self._closed = False
+        # Beaten by the train loop and after each eval; read by the watchdog.
+        self.heartbeat = Heartbeat()
 
     @property
     def result(self) -> TrialResult:
@@ -103,6 +108,12 @@ def run_trial(
     recorder.update(recorder.result)
     if on_recorder is not None:
         on_recorder(recorder)
+    watchdog = Watchdog(
+        recorder.heartbeat,
+        stall_timeout=opts.stall_timeout_seconds,
+        time_limit=opts.time_limit_seconds,
+    )
+    watchdog.start(lambda reason: _fail_process(recorder, reason))
     try:
         _train_and_evaluate(opts, config, recorder, out)
     except TrialFailed as exc:
@@ -110,17 +121,41 @@ def run_trial(
         raise
     except Exception as exc:  # a crash of TF or the OD API: recorded, then re-raised as failed
         logger.exception("trial %s crashed", opts.name)
-        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        message = failure_message(exc)
         recorder.finish(TrialStatus.FAILED, message)
         raise TrialFailed(message) from exc
     except KeyboardInterrupt:
         recorder.finish(TrialStatus.STOPPED, "interrupted")
         raise
+    finally:
+        watchdog.stop()
     if recorder.result.best is None:
         message = f"no eval produced a finite {opts.metric!r}"
         recorder.finish(TrialStatus.FAILED, message)
         raise TrialFailed(message)
     return recorder.finish(TrialStatus.SUCCEEDED)
+
+
+def _fail_process(recorder: Recorder, reason: str) -> None:
+    """The watchdog's verdict: record it, then end the process at once, since the main
+    thread may be stuck inside a TensorFlow op that never returns."""
+    recorder.finish(TrialStatus.FAILED, reason)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_FAILED)
+
+
+def _data_note(key: str, config: Any) -> str:
+    reader = (
+        config.train_input_reader if key == "train_input_reader" else config.eval_input_reader[0]
+    )
+    return data_note(key, list(reader.tf_record_input_reader.input_path))
+
+
+def _stall_hook() -> int | None:
+    """The test-only fault hook (see :data:`odsweep.trial.watchdog.STALL_HOOK_ENV`)."""
+    raw = os.environ.get(STALL_HOOK_ENV)
+    return int(raw) if raw else None
 
 
 def _train_and_evaluate(
@@ -139,6 +174,8 @@ def _train_and_evaluate(
     trainer = Trainer(configs, strategy, opts.trial_dir, keep_checkpoints=opts.keep_checkpoints)
     evaluator = Evaluator(configs, strategy, storage.join(opts.trial_dir, "eval"))
 
+    heartbeat = recorder.heartbeat
+    stall_after = _stall_hook()
     checkpoint_steps = opts.checkpoint_steps()
     logger.info(
         "trial %s: %d steps, evals at %s", opts.name, opts.num_train_steps, checkpoint_steps
@@ -146,7 +183,17 @@ def _train_and_evaluate(
     for target in checkpoint_steps:
         while trainer.step < target:
             n = min(opts.steps_per_loop, target - trainer.step)
-            stats = trainer.train(n)
+            try:
+                stats = trainer.train(n)
+            except Exception as exc:
+                exc.add_note(_data_note("train_input_reader", config))
+                raise
+            heartbeat.beat(stats.step)
+            if stall_after is not None and stats.step >= stall_after:
+                logger.warning(
+                    "%s=%d: stalling on purpose (test hook)", STALL_HOOK_ENV, stall_after
+                )
+                threading.Event().wait()
             total = stats.losses.get("Loss/total_loss", math.nan)
             if not math.isfinite(total):
                 raise TrialFailed(
@@ -161,7 +208,12 @@ def _train_and_evaluate(
                 stats.steps_per_sec,
             )
         checkpoint = trainer.save()
-        metrics = evaluator.evaluate(checkpoint)
+        try:
+            metrics = evaluator.evaluate(checkpoint)
+        except Exception as exc:
+            exc.add_note(_data_note("eval_input_reader[0]", config))
+            raise
+        heartbeat.beat()
         for line in format_metric_lines(metrics, timestamp=rfc3339_now()):
             print(line, file=out)
         out.flush()
