@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 
 from odsweep.trial.watchdog import Heartbeat, Watchdog
@@ -108,3 +109,18 @@ def test_poll_interval_follows_the_shortest_limit() -> None:
     assert _watchdog(stall=1800)[1].poll_interval() == 30.0
     assert _watchdog(stall=1800, limit=50)[1].poll_interval() == 5.0
     assert _watchdog(stall=0.5)[1].poll_interval() == 0.1
+
+
+def test_the_spec_keys_reach_the_trials_options(tmp_path: Path) -> None:
+    from odsweep.spec import parse_spec
+    from odsweep.trial.from_spec import trial_options
+    from tests.backends.katib.katib_fixtures import spec_doc
+
+    doc = spec_doc()
+    spec = parse_spec(doc, source=str(tmp_path / "s.yaml"), base_dir=str(tmp_path))
+    opts = trial_options(spec, trial_dir=str(tmp_path / "t-1"), params={})
+    assert (opts.stall_timeout_seconds, opts.time_limit_seconds) == (1800, None)
+    doc["spec"].update(trialStallTimeoutSeconds=90, trialTimeoutSeconds=600)
+    spec = parse_spec(doc, source=str(tmp_path / "s.yaml"), base_dir=str(tmp_path))
+    opts = trial_options(spec, trial_dir=str(tmp_path / "t-1"), params={})
+    assert (opts.stall_timeout_seconds, opts.time_limit_seconds) == (90, 600)
