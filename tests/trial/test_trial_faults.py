@@ -40,7 +40,7 @@ def test_a_stalled_trial_fails_with_the_reason(demo_data: DemoData, tmp_path: Pa
     trial_dir = tmp_path / "stall-1"
     proc = subprocess.run(
         _trial(demo_data, str(trial_dir), "--stall-timeout", "3"),
-        env={**os.environ, STALL_HOOK_ENV: "1"},
+        env={**os.environ, STALL_HOOK_ENV: "0"},
         capture_output=True,
         text=True,
         timeout=600,
@@ -48,7 +48,10 @@ def test_a_stalled_trial_fails_with_the_reason(demo_data: DemoData, tmp_path: Pa
     assert proc.returncode == 1, proc.stderr[-3000:]
     doc = json.loads((trial_dir / "result.json").read_text())
     assert doc["status"] == "failed"
-    assert doc["error"].startswith("no training step or eval for 3 s; last step 10 at ")
+    # Stalled before its first step: the stall timeout runs from the trial's start.
+    assert doc["error"].startswith(
+        "no training step or eval for 3 s; no training step yet (trial started at "
+    )
     assert doc["error"].endswith("Z; see stderr.log")
     assert f"trial failed by its watchdog: {doc['error']}" in proc.stderr
 

@@ -46,11 +46,12 @@ _TF_NOISE = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\].*$")
 
 @dataclass(frozen=True)
 class Shard:
-    """One file of an input reader, and the reader's config key."""
+    """One file of an input reader: the reader's config key and its index in
+    :func:`readers`."""
 
     key: str
     path: str
-    reader: Any
+    reader: int
 
 
 def _masked_crc(data: bytes) -> int:
@@ -143,10 +144,10 @@ def tf_message(exc: BaseException) -> str:
     return " ".join(_TF_NOISE.sub("", text).split())
 
 
-def _check_shard(tf: Any, decoders: dict[int, Any], shard: Shard) -> str | None:
+def _check_shard(tf: Any, decoders: list[Any], shard: Shard) -> str | None:
     try:
         for index, record in enumerate(_sample(shard.path, shard.key), start=1):
-            _decode(tf, decoders[id(shard.reader)], record, index)
+            _decode(tf, decoders[shard.reader], record, index)
     except (ValueError, InputError) as exc:
         message = str(exc)
         if message.startswith(f"{shard.key}: "):  # storage errors carry the key already
@@ -174,12 +175,13 @@ def check_records(config: Any, *, label_map_file: str | None = None) -> list[str
     """
     shards: list[Shard] = []
     seen: set[str] = set()
-    for key, reader in readers(config):
+    all_readers = readers(config)
+    for index, (key, reader) in enumerate(all_readers):
         for pattern in reader.tf_record_input_reader.input_path:
             for path in storage.glob(pattern):
                 if path not in seen:
                     seen.add(path)
-                    shards.append(Shard(key, path, reader))
+                    shards.append(Shard(key, path, index))
     if not shards:
         return []
     from odsweep.tfcompat import load_tensorflow
@@ -187,12 +189,12 @@ def check_records(config: Any, *, label_map_file: str | None = None) -> list[str
     tf = load_tensorflow()
     from object_detection.builders import decoder_builder
 
-    decoders = {}
-    for _, reader in readers(config):
+    decoders = []
+    for _, reader in all_readers:
         built = type(reader)()
         built.CopyFrom(reader)
         built.label_map_path = label_map_file or ""
-        decoders[id(reader)] = decoder_builder.build(built)
+        decoders.append(decoder_builder.build(built))
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(shards))) as pool:
         found = [p for p in pool.map(lambda s: _check_shard(tf, decoders, s), shards) if p]

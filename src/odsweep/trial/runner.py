@@ -158,6 +158,12 @@ def _stall_hook() -> int | None:
     return int(raw) if raw else None
 
 
+def _stall_if_asked(stall_after: int | None, step: int) -> None:
+    if stall_after is not None and step >= stall_after:
+        logger.warning("%s=%d: stalling on purpose at step %d", STALL_HOOK_ENV, stall_after, step)
+        threading.Event().wait()  # as a trial stuck inside a TensorFlow op: forever
+
+
 def _train_and_evaluate(
     opts: TrialOptions, config: object, recorder: Recorder, out: TextIO
 ) -> None:
@@ -180,6 +186,7 @@ def _train_and_evaluate(
     logger.info(
         "trial %s: %d steps, evals at %s", opts.name, opts.num_train_steps, checkpoint_steps
     )
+    _stall_if_asked(stall_after, trainer.step)
     for target in checkpoint_steps:
         while trainer.step < target:
             n = min(opts.steps_per_loop, target - trainer.step)
@@ -189,11 +196,7 @@ def _train_and_evaluate(
                 exc.add_note(_data_note("train_input_reader", config))
                 raise
             heartbeat.beat(stats.step)
-            if stall_after is not None and stats.step >= stall_after:
-                logger.warning(
-                    "%s=%d: stalling on purpose (test hook)", STALL_HOOK_ENV, stall_after
-                )
-                threading.Event().wait()
+            _stall_if_asked(stall_after, stats.step)
             total = stats.losses.get("Loss/total_loss", math.nan)
             if not math.isfinite(total):
                 raise TrialFailed(
@@ -224,6 +227,20 @@ def _train_and_evaluate(
         recorder.update(recorder.result.with_eval(record, kept_checkpoint=kept))
 
 
+def checkpoint_state_args(best_dir: str, name: str) -> tuple[str, str]:
+    """``(save_dir, path)`` for ``update_checkpoint_state`` so that the state file says
+    just ``name``: relative to ``best/``, so it resolves from any working directory and
+    stays valid when the folder is copied or mounted elsewhere.
+
+    TensorFlow rewrites a relative path as relative to a relative ``save_dir``, both
+    taken from the working directory: a bare name with ``runs/t-1/best`` became
+    ``../../../ckpt-N``. It takes a ``gs://`` folder as relative too.
+    """
+    if storage.is_remote(best_dir):
+        return best_dir, f"{best_dir}/{name}"
+    return os.path.abspath(best_dir), name
+
+
 def _keep_best(tf: object, checkpoint: str, best_dir: str) -> str:
     """Copy a checkpoint's files into ``best_dir`` (replacing the previous best)."""
     gfile = tf.io.gfile  # type: ignore[attr-defined]
@@ -236,8 +253,8 @@ def _keep_best(tf: object, checkpoint: str, best_dir: str) -> str:
     ]
     for src in gfile.glob(f"{checkpoint}.*"):
         gfile.copy(src, f"{best_dir}/{src.rsplit('/', 1)[-1]}", overwrite=True)
-    # Relative path: the folder stays valid when copied or mounted elsewhere.
-    tf.compat.v1.train.update_checkpoint_state(best_dir, name, all_model_checkpoint_paths=[name])  # type: ignore[attr-defined]
+    save_dir, path = checkpoint_state_args(best_dir, name)
+    tf.compat.v1.train.update_checkpoint_state(save_dir, path, all_model_checkpoint_paths=[path])  # type: ignore[attr-defined]
     for old in previous:
         gfile.remove(old)
     return f"{best_dir}/{name}"

@@ -26,7 +26,8 @@ WallClock = Callable[[], datetime]
 
 STALL_HOOK_ENV = "ODSWEEP_TEST_STALL_AFTER_STEP"
 """Test-only fault hook: the trial's main thread blocks forever once it reached this
-step, as a trial stuck inside TensorFlow would; the watchdog must then fail it."""
+step (0: before its first step), as a trial stuck inside TensorFlow would; the
+watchdog must then fail it."""
 
 
 def _utc_now() -> datetime:
