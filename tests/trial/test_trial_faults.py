@@ -52,7 +52,7 @@ def test_a_stalled_trial_fails_with_the_reason(demo_data: DemoData, tmp_path: Pa
     assert doc["error"].startswith(
         "no training step or eval for 3 s; no training step yet (trial started at "
     )
-    assert doc["error"].endswith("Z; see stderr.log")
+    assert doc["error"].endswith("Z); see stderr.log")
     assert f"trial failed by its watchdog: {doc['error']}" in proc.stderr
 
 
