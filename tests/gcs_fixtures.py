@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from odsweep.storage import _retry
+from tests.tfrecords import shard_bytes
 
 BUCKET = "odsweep-test"
 PROJECT = "odsweep-test-project"
@@ -318,7 +319,7 @@ def search_space(**changes: Any) -> dict[str, Any]:
 
 
 def upload_search_space(bucket: GcsBucket, folder: str = "specs", **changes: Any) -> str:
-    """The spec, the package's base config, a label map and (empty) TFRecords in the
+    """The spec, the package's base config, a label map and one-record TFRecords in the
     bucket, as a user would lay them out; returns the spec's ``gs://`` URI."""
     import yaml
 
@@ -326,7 +327,7 @@ def upload_search_space(bucket: GcsBucket, folder: str = "specs", **changes: Any
 
     bucket.put(f"{folder}/base.config", base_config_path().read_text())
     bucket.put(f"{folder}/data/label_map.pbtxt", LABEL_MAP)
-    # Pre-flight only needs the shards to exist; TensorFlow would read their records.
-    bucket.put(f"{folder}/data/train-00000-of-00001.tfrecord", b"")
-    bucket.put(f"{folder}/data/eval-00000-of-00001.tfrecord", b"")
+    # Pre-flight reads the first records of every shard: they must be real.
+    bucket.put(f"{folder}/data/train-00000-of-00001.tfrecord", shard_bytes())
+    bucket.put(f"{folder}/data/eval-00000-of-00001.tfrecord", shard_bytes())
     return bucket.put(f"{folder}/search.yaml", yaml.safe_dump(search_space(**changes)))

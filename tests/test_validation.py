@@ -12,14 +12,15 @@ from odsweep.demodata import base_config_path
 from odsweep.errors import InputError
 from odsweep.spec import load_spec
 from odsweep.validation import check_spec
+from tests.tfrecords import write_shard
 
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
 
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    (tmp_path / "train-0.tfrecord").write_bytes(b"")
-    (tmp_path / "eval-0.tfrecord").write_bytes(b"")
+    write_shard(tmp_path / "train-0.tfrecord")
+    write_shard(tmp_path / "eval-0.tfrecord")
     (tmp_path / "label_map.pbtxt").write_text(
         "".join(f'item {{ id: {i} name: "c{i}" }}\n' for i in (1, 2, 3))
     )

@@ -5,8 +5,9 @@ webhook rules). This module adds what needs the base ``pipeline.config`` and the
 file system: every ``configPath`` resolves in the proto schema and its feasible
 values fit the field, the objective metrics are ones the configured eval produces,
 and the trial a parameter-free run would build passes the trial's own pre-flight
-(data paths, num_classes against the label map, warmup within the schedule).
-No TensorFlow.
+(data paths, the label map's ids against num_classes, warmup within the schedule,
+and the data itself: every shard opened, a few records each decoded with the OD
+API's decoder, which loads TensorFlow).
 """
 
 from __future__ import annotations

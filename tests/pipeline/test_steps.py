@@ -25,6 +25,7 @@ from odsweep.results import (
 )
 from odsweep.sweep import SearchFailed, snapshot_spec
 from tests.report.report_fixtures import trial
+from tests.tfrecords import write_shard
 
 IMAGE = "registry.example/odsweep:0.1"
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
@@ -35,8 +36,8 @@ def data(tmp_path: Path) -> Path:
     """Files validation looks at (TFRecords are only globbed, not read)."""
     root = tmp_path / "data"
     root.mkdir()
-    (root / "train-0.tfrecord").write_bytes(b"")
-    (root / "eval-0.tfrecord").write_bytes(b"")
+    write_shard(root / "train-0.tfrecord")
+    write_shard(root / "eval-0.tfrecord")
     (root / "label_map.pbtxt").write_text(
         "".join(f'item {{ id: {i} name: "c{i}" }}\n' for i in (1, 2, 3))
     )

@@ -32,7 +32,8 @@ def test_any_other_scheme_is_refused_naming_key_and_value(uri: str) -> None:
         "write the scheme lower-case: gs://" if uri[:2].lower() == "gs" else "use gs://BUCKET/PATH"
     )
     assert info.value.messages == (
-        f"spec.trainInputPath: scheme not supported: only gs://, got {uri!r}; {fix} or a local path",
+        f"spec.trainInputPath: scheme not supported: only gs://, got {uri!r}; "
+        f"{fix} or a local path",
     )
     with pytest.raises(InputError, match=r"^--model-dir: scheme not supported: only gs://"):
         storage.check_uri(uri, key="--model-dir")

@@ -12,6 +12,7 @@ from odsweep.errors import InputError
 from odsweep.spec import ObjectiveType
 from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight
+from tests.tfrecords import write_shard
 
 LR_BASE = (
     "train_config.optimizer.momentum_optimizer.learning_rate."
@@ -21,8 +22,8 @@ LR_BASE = (
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    (tmp_path / "train-00000-of-00001.tfrecord").write_bytes(b"")
-    (tmp_path / "eval-00000-of-00001.tfrecord").write_bytes(b"")
+    write_shard(tmp_path / "train-00000-of-00001.tfrecord")
+    write_shard(tmp_path / "eval-00000-of-00001.tfrecord")
     items = "".join(f'item {{ id: {i} name: "c{i}" }}\n' for i in (1, 2, 3))
     (tmp_path / "label_map.pbtxt").write_text(items)
     return tmp_path
@@ -86,10 +87,16 @@ def test_placeholder_inputs_are_refused(data: Path) -> None:
         preflight(config)
 
 
-def test_num_classes_must_match_label_map(data: Path) -> None:
-    config = build_trial_config(_opts(data, overrides=(("model.ssd.num_classes", "5"),)))
-    with pytest.raises(InputError, match="num_classes: 5 does not agree with the label map's 3"):
+def test_num_classes_must_cover_the_label_map(data: Path) -> None:
+    config = build_trial_config(_opts(data, overrides=(("model.ssd.num_classes", "2"),)))
+    with pytest.raises(
+        InputError, match="num_classes: 2 is less than the label map's largest id 3"
+    ):
         preflight(config)
+
+
+def test_num_classes_above_the_largest_id_passes(data: Path) -> None:
+    preflight(build_trial_config(_opts(data, overrides=(("model.ssd.num_classes", "5"),))))
 
 
 def test_missing_fine_tune_checkpoint_is_refused(data: Path) -> None:

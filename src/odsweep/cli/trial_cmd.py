@@ -58,6 +58,19 @@ def register(sub: Any) -> None:
         help="per-trial seed, recorded (default: derived from the trial directory's name)",
     )
     p.add_argument("--keep-checkpoints", type=A.positive_int, default=7)
+    p.add_argument(
+        "--stall-timeout",
+        type=A.positive_int,
+        metavar="SECONDS",
+        help="fail the trial after this long without a training step or eval "
+        "(default 1800; a spec's trialStallTimeoutSeconds)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=A.positive_int,
+        metavar="SECONDS",
+        help="fail the trial after this long in all (a spec's trialTimeoutSeconds)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -75,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
 _SPEC_GIVES = (
     *("pipeline_config", "num_train_steps", "checkpoint_every_n", "metric", "objective"),
     *("train_input", "eval_input", "label_map", "sample_1_of_n_eval"),
+    *("stall_timeout", "time_limit"),
 )
 
 
@@ -133,4 +147,6 @@ def _options(args: argparse.Namespace) -> TrialOptions:
         sample_1_of_n_eval=args.sample_1_of_n_eval,
         seed=seed_from_name(args.trial_dir) if args.seed is None else args.seed,
         keep_checkpoints=args.keep_checkpoints,
+        time_limit_seconds=args.time_limit,
+        **({} if args.stall_timeout is None else {"stall_timeout_seconds": args.stall_timeout}),
     )

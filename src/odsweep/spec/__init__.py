@@ -36,6 +36,7 @@ from odsweep.spec._algorithms import KATIB_ALGORITHMS, SUPPORTED_ALGORITHMS, gri
 from odsweep.spec._io import load_spec, spec_to_dict
 from odsweep.spec._kube import ClusterSpec, ImagePullPolicy, ResumePolicy, Toleration
 from odsweep.spec._model import (
+    DEFAULT_STALL_TIMEOUT_SECONDS,
     Algorithm,
     AlgorithmName,
     EarlyStopping,
@@ -55,6 +56,7 @@ from odsweep.spec._summary import summarize
 
 __all__ = [
     "API_VERSION",
+    "DEFAULT_STALL_TIMEOUT_SECONDS",
     "KATIB_ALGORITHMS",
     "KIND",
     "MAX_NAME_LENGTH",

@@ -9,7 +9,7 @@ from typing import Any
 from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.spec._kube import ClusterSpec
-from odsweep.spec._model import SearchSpec
+from odsweep.spec._model import DEFAULT_STALL_TIMEOUT_SECONDS, SearchSpec
 from odsweep.spec._parse import API_VERSION, KIND, parse_spec
 from odsweep.spec._paths import base_dir_of
 from odsweep.spec._space import Parameter
@@ -123,6 +123,11 @@ def spec_to_dict(spec: SearchSpec) -> dict[str, Any]:
     body["export"] = export
     if spec.cluster is not None:
         body["cluster"] = _cluster_to_dict(spec.cluster)
+    # Written only when set, so documents of specs without them stay as they were.
+    if spec.trial_stall_timeout_seconds != DEFAULT_STALL_TIMEOUT_SECONDS:
+        body["trialStallTimeoutSeconds"] = spec.trial_stall_timeout_seconds
+    if spec.trial_timeout_seconds is not None:
+        body["trialTimeoutSeconds"] = spec.trial_timeout_seconds
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": spec.name}, "spec": body}
 
 

@@ -146,6 +146,11 @@ class ExportSpec:
     output_directory: str | None = None
 
 
+DEFAULT_STALL_TIMEOUT_SECONDS = 1800
+"""A trial stalled this long is failed: generous, as a big model's first step (graph
+building, a fine-tune checkpoint from gs://) or a large eval can take many minutes."""
+
+
 # Keyword-only: nineteen fields are too many to pass by position safely.
 @dataclass(frozen=True, kw_only=True)
 class SearchSpec:
@@ -177,6 +182,10 @@ class SearchSpec:
         parameters: The searched parameters, in file order.
         export: How the best model is exported.
         cluster: Pod settings for Kubernetes, or None.
+        trial_stall_timeout_seconds: A trial that makes no training step and no eval
+            for this long is failed (its own watchdog).
+        trial_timeout_seconds: A trial running longer than this is failed (locally by
+            itself; on Katib also the Job's ``activeDeadlineSeconds``), or None.
     """
 
     name: str
@@ -198,6 +207,8 @@ class SearchSpec:
     parameters: tuple[Parameter, ...]
     export: ExportSpec = field(default_factory=ExportSpec)
     cluster: ClusterSpec | None = None
+    trial_stall_timeout_seconds: int = DEFAULT_STALL_TIMEOUT_SECONDS
+    trial_timeout_seconds: int | None = None
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name``.

@@ -10,6 +10,7 @@ from odsweep.spec._algorithms import check_algorithm_fit, parse_algorithm, read_
 from odsweep.spec._cluster import parse_cluster
 from odsweep.spec._kube import is_dns1123_label
 from odsweep.spec._model import (
+    DEFAULT_STALL_TIMEOUT_SECONDS,
     MEDIANSTOP,
     EarlyStopping,
     ExportInputType,
@@ -64,6 +65,8 @@ SPEC_KEYS = (
     "parameters",
     "export",
     "cluster",
+    "trialStallTimeoutSeconds",
+    "trialTimeoutSeconds",
 )
 _MEDIANSTOP_DEFAULTS = {"min_trials_required": 3, "start_step": 4}
 
@@ -210,6 +213,15 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         per_trial = -(-steps // every) if steps is not None and every is not None else None
         early = _parse_early_stopping(spec, per_trial, trials)
     export = _parse_export(spec, base_dir)
+    seconds = "an integer number of seconds > 0"
+    stall = spec.bounded_int(
+        "trialStallTimeoutSeconds",
+        low=1,
+        what=seconds,
+        required=False,
+        default=DEFAULT_STALL_TIMEOUT_SECONDS,
+    )
+    time_limit = spec.bounded_int("trialTimeoutSeconds", low=1, what=seconds, required=False)
     cluster = None
     if spec.has("cluster"):
         cluster = parse_cluster(spec.raw("cluster"), spec.at("cluster"), problems)
@@ -227,6 +239,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         or trials is None
         or params is None
         or export is None
+        or stall is None
     ):
         return None
     return SearchSpec(
@@ -249,6 +262,8 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         parameters=tuple(params),
         export=export,
         cluster=cluster,
+        trial_stall_timeout_seconds=stall,
+        trial_timeout_seconds=time_limit,
     )
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "makedirs",
     "move_tree",
     "read_bytes",
+    "read_head",
     "read_text",
     "remove",
     "remove_tree",
@@ -115,6 +116,20 @@ def read_bytes(path: str, *, key: str | None = None) -> bytes:
 
         return _gcs.read_bytes(path, key=key)
     return _local.read_bytes(path, key=key)
+
+
+def read_head(path: str, size: int, *, key: str | None = None) -> bytes:
+    """A file's first ``size`` bytes (fewer when the file is shorter): one ranged read
+    on ``gs://``, so sampling the start of big files stays cheap.
+
+    Raises:
+        InputError, StorageError: as :func:`read_bytes`.
+    """
+    if _remote(path):
+        from odsweep.storage import _gcs
+
+        return _gcs.read_head(path, size, key=key)
+    return _local.read_head(path, size, key=key)
 
 
 def read_text(path: str, *, key: str | None = None) -> str:

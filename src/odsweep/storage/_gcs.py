@@ -204,6 +204,28 @@ def read_bytes(uri: str, *, key: str | None) -> bytes:
     return _run(fetch, uri, verb="read", key=key)
 
 
+def read_head(uri: str, size: int, *, key: str | None) -> bytes:
+    from google.api_core import exceptions as api
+
+    bucket, name = split(uri)
+    if not name or name.endswith("/"):
+        raise InputError(f"{key + ': ' if key else ''}{uri}: a folder, not an object; give a file")
+
+    def fetch() -> bytes:
+        try:
+            data: bytes = (
+                _client()
+                .bucket(bucket)
+                .blob(name)
+                .download_as_bytes(start=0, end=size - 1, retry=None, timeout=TIMEOUT)
+            )
+        except api.RequestRangeNotSatisfiable:  # a range of an empty object
+            return b""
+        return data
+
+    return _run(fetch, uri, verb="read", key=key)
+
+
 def write_bytes(uri: str, data: bytes, *, text: bool = False) -> None:
     """Upload one object in one go (atomic: readers see the old object or this one)."""
     bucket, name = split(uri)

@@ -27,6 +27,18 @@ def read_bytes(path: str, *, key: str | None) -> bytes:
         raise InputError(f"{key or 'path'}: cannot read {path!r}: {exc.strerror}") from None
 
 
+def read_head(path: str, size: int, *, key: str | None) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except FileNotFoundError:
+        raise InputError(f"{key or 'path'}: file not found, got {path!r}; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{key or 'path'}: {path!r} is a folder; give a file") from None
+    except OSError as exc:
+        raise InputError(f"{key or 'path'}: cannot read {path!r}: {exc.strerror}") from None
+
+
 def write_bytes_atomic(path: str, data: bytes) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

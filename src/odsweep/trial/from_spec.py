@@ -84,5 +84,7 @@ def trial_options(
         label_map=spec.label_map_path,
         sample_1_of_n_eval=spec.sample_1_of_n_eval_examples,
         seed=seed,
+        stall_timeout_seconds=spec.trial_stall_timeout_seconds,
+        time_limit_seconds=spec.trial_timeout_seconds,
         **extra,
     )

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from odsweep.spec import ObjectiveType
+from odsweep.spec import DEFAULT_STALL_TIMEOUT_SECONDS, ObjectiveType
 
 DEFAULT_KEEP_CHECKPOINTS = 7  # the OD API's own default (train_loop checkpoint_max_to_keep)
 DEFAULT_STEPS_PER_LOOP = 100  # the OD API's NUM_STEPS_PER_ITERATION
@@ -30,6 +30,8 @@ class TrialOptions:
         seed: Seeds Python, NumPy and TensorFlow for this trial.
         keep_checkpoints: Rotation keeps the newest N (the best is kept apart).
         steps_per_loop: Train steps per ``tf.function`` call (logging cadence).
+        stall_timeout_seconds: No training step and no eval for this long fails the trial.
+        time_limit_seconds: The whole trial fails after this long; None: no limit.
     """
 
     pipeline_config: str
@@ -47,6 +49,8 @@ class TrialOptions:
     seed: int = 0
     keep_checkpoints: int = DEFAULT_KEEP_CHECKPOINTS
     steps_per_loop: int = DEFAULT_STEPS_PER_LOOP
+    stall_timeout_seconds: float = DEFAULT_STALL_TIMEOUT_SECONDS
+    time_limit_seconds: float | None = None
 
     @property
     def name(self) -> str:

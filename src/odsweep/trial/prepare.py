@@ -1,5 +1,6 @@
 """Build a trial's effective ``pipeline.config`` and check, before any training,
-what would otherwise fail late. No TensorFlow here."""
+what would otherwise fail late. TensorFlow only for decoding sampled records
+(:mod:`odsweep.trial.datacheck`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from odsweep import odconfig, storage
 from odsweep.errors import InputError
 from odsweep.results import TRIAL_CONFIG_FILE
+from odsweep.trial.datacheck import check_data
 from odsweep.trial.options import TrialOptions
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,8 @@ def preflight(config: Any) -> None:
     """Refuse what would fail after minutes of training.
 
     Data, label map and checkpoint paths are checked through :mod:`odsweep.storage`,
-    ``gs://`` ones included (TensorFlow reads them later, from the same paths).
+    ``gs://`` ones included (TensorFlow reads them later, from the same paths); then
+    the data itself is read (:func:`odsweep.trial.datacheck.check_data`).
 
     Raises:
         InputError: with one line per problem.
@@ -65,15 +68,9 @@ def preflight(config: Any) -> None:
         label_map = reader.label_map_path
         if label_map and not storage.exists(label_map):
             problems.append(f"{key}.label_map_path: file not found, got {label_map!r}")
-    if not problems and config.train_input_reader.label_map_path:
-        label_classes = odconfig.label_map_num_classes(config.train_input_reader.label_map_path)
-        model_classes = odconfig.model_num_classes(config)
-        if label_classes != model_classes:
-            problems.append(
-                f"model num_classes: {model_classes} does not agree with the label map's "
-                f"{label_classes} classes ({config.train_input_reader.label_map_path}); "
-                "set the model's num_classes to the label map's highest id"
-            )
+    if not problems:
+        # Only once every path resolves: the data check opens what the globs match.
+        problems += check_data(config)
     ckpt = config.train_config.fine_tune_checkpoint
     if ckpt and not _checkpoint_exists(ckpt):
         problems.append(

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO
 
 from odsweep import storage
-from odsweep.errors import TrialFailed
+from odsweep.errors import EXIT_FAILED, TrialFailed
 from odsweep.results import (
     TRIAL_BEST_DIR,
     TRIAL_EVAL_DIR,
@@ -33,8 +34,10 @@ from odsweep.results import (
     write_metric_lines,
     write_result,
 )
+from odsweep.trial.failure import data_note, failure_message
 from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight, write_trial_config
+from odsweep.trial.watchdog import STALL_HOOK_ENV, Heartbeat, Watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ class Recorder:
         self._result = result
         self._lock = threading.Lock()
         self._closed = False
+        # Beaten by the train loop and after each eval; read by the watchdog.
+        self.heartbeat = Heartbeat()
 
     @property
     def result(self) -> TrialResult:
@@ -108,6 +113,12 @@ def run_trial(
     recorder.update(recorder.result)
     if on_recorder is not None:
         on_recorder(recorder)
+    watchdog = Watchdog(
+        recorder.heartbeat,
+        stall_timeout=opts.stall_timeout_seconds,
+        time_limit=opts.time_limit_seconds,
+    )
+    watchdog.start(lambda reason: _fail_process(recorder, reason))
     try:
         _train_and_evaluate(opts, config, recorder, out)
     except TrialFailed as exc:
@@ -115,17 +126,47 @@ def run_trial(
         raise
     except Exception as exc:  # a crash of TF or the OD API: recorded, then re-raised as failed
         logger.exception("trial %s crashed", opts.name)
-        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        message = failure_message(exc)
         recorder.finish(TrialStatus.FAILED, message)
         raise TrialFailed(message) from exc
     except KeyboardInterrupt:
         recorder.finish(TrialStatus.STOPPED, "interrupted")
         raise
+    finally:
+        watchdog.stop()
     if recorder.result.best is None:
         message = f"no eval produced a finite {opts.metric!r}"
         recorder.finish(TrialStatus.FAILED, message)
         raise TrialFailed(message)
     return recorder.finish(TrialStatus.SUCCEEDED)
+
+
+def _fail_process(recorder: Recorder, reason: str) -> None:
+    """The watchdog's verdict: record it, then end the process at once, since the main
+    thread may be stuck inside a TensorFlow op that never returns."""
+    recorder.finish(TrialStatus.FAILED, reason)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_FAILED)
+
+
+def _data_note(key: str, config: Any) -> str:
+    reader = (
+        config.train_input_reader if key == "train_input_reader" else config.eval_input_reader[0]
+    )
+    return data_note(key, list(reader.tf_record_input_reader.input_path))
+
+
+def _stall_hook() -> int | None:
+    """The test-only fault hook (see :data:`odsweep.trial.watchdog.STALL_HOOK_ENV`)."""
+    raw = os.environ.get(STALL_HOOK_ENV)
+    return int(raw) if raw else None
+
+
+def _stall_if_asked(stall_after: int | None, step: int) -> None:
+    if stall_after is not None and step >= stall_after:
+        logger.warning("%s=%d: stalling on purpose at step %d", STALL_HOOK_ENV, stall_after, step)
+        threading.Event().wait()  # as a trial stuck inside a TensorFlow op: forever
 
 
 def _train_and_evaluate(
@@ -144,14 +185,23 @@ def _train_and_evaluate(
     trainer = Trainer(configs, strategy, opts.trial_dir, keep_checkpoints=opts.keep_checkpoints)
     evaluator = Evaluator(configs, strategy, storage.join(opts.trial_dir, TRIAL_EVAL_DIR))
 
+    heartbeat = recorder.heartbeat
+    stall_after = _stall_hook()
     checkpoint_steps = opts.checkpoint_steps()
     logger.info(
         "trial %s: %d steps, evals at %s", opts.name, opts.num_train_steps, checkpoint_steps
     )
+    _stall_if_asked(stall_after, trainer.step)
     for target in checkpoint_steps:
         while trainer.step < target:
             n = min(opts.steps_per_loop, target - trainer.step)
-            stats = trainer.train(n)
+            try:
+                stats = trainer.train(n)
+            except Exception as exc:
+                exc.add_note(_data_note("train_input_reader", config))
+                raise
+            heartbeat.beat(stats.step)
+            _stall_if_asked(stall_after, stats.step)
             total = stats.losses.get("Loss/total_loss", math.nan)
             if not math.isfinite(total):
                 raise TrialFailed(
@@ -166,13 +216,32 @@ def _train_and_evaluate(
                 stats.steps_per_sec,
             )
         checkpoint = trainer.save()
-        metrics = evaluator.evaluate(checkpoint)
+        try:
+            metrics = evaluator.evaluate(checkpoint)
+        except Exception as exc:
+            exc.add_note(_data_note("eval_input_reader[0]", config))
+            raise
+        heartbeat.beat()
         write_metric_lines(metrics, out)
         kept = None
         if recorder.result.improves(metrics):
             kept = _keep_best(tf, checkpoint, storage.join(opts.trial_dir, TRIAL_BEST_DIR))
         record = EvalRecord(step=trainer.step, checkpoint=checkpoint, metrics=metrics)
         recorder.update(recorder.result.with_eval(record, kept_checkpoint=kept))
+
+
+def checkpoint_state_args(best_dir: str, name: str) -> tuple[str, str]:
+    """``(save_dir, path)`` for ``update_checkpoint_state`` so that the state file says
+    just ``name``: relative to ``best/``, so it resolves from any working directory and
+    stays valid when the folder is copied or mounted elsewhere.
+
+    TensorFlow rewrites a relative path as relative to a relative ``save_dir``, both
+    taken from the working directory: a bare name with ``runs/t-1/best`` became
+    ``../../../ckpt-N``. It takes a ``gs://`` folder as relative too.
+    """
+    if storage.is_remote(best_dir):
+        return best_dir, f"{best_dir}/{name}"
+    return os.path.abspath(best_dir), name
 
 
 def _keep_best(tf: object, checkpoint: str, best_dir: str) -> str:
@@ -187,8 +256,8 @@ def _keep_best(tf: object, checkpoint: str, best_dir: str) -> str:
     ]
     for src in gfile.glob(f"{checkpoint}.*"):
         gfile.copy(src, f"{best_dir}/{src.rsplit('/', 1)[-1]}", overwrite=True)
-    # Relative path: the folder stays valid when copied or mounted elsewhere.
-    tf.compat.v1.train.update_checkpoint_state(best_dir, name, all_model_checkpoint_paths=[name])  # type: ignore[attr-defined]
+    save_dir, path = checkpoint_state_args(best_dir, name)
+    tf.compat.v1.train.update_checkpoint_state(save_dir, path, all_model_checkpoint_paths=[path])  # type: ignore[attr-defined]
     for old in previous:
         gfile.remove(old)
     return f"{best_dir}/{name}"

@@ -12,6 +12,7 @@ from odsweep.cli.main import main
 from odsweep.demodata import base_config_path
 from odsweep.errors import EXIT_BAD_INPUT, EXIT_OK
 from tests.backends.katib.katib_fixtures import LR_PATH
+from tests.tfrecords import write_shard
 
 LABEL_MAP = "".join(f"item {{ id: {i} name: 'c{i}' }}\n" for i in (1, 2, 3))
 
@@ -20,7 +21,7 @@ def _write_spec(root: Path, **cluster: Any) -> Path:
     """A valid spec over placeholder data files (validation only globs them)."""
     (root / "data").mkdir()
     for name in ("train-0.tfrecord", "eval-0.tfrecord"):
-        (root / "data" / name).write_bytes(b"")
+        write_shard(root / "data" / name)
     (root / "data" / "label_map.pbtxt").write_text(LABEL_MAP)
     spec: dict[str, Any] = {
         "pipelineConfigPath": str(base_config_path()),

@@ -209,8 +209,15 @@ def _job(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
     # No metadata.name/namespace: Katib names the Job after the trial (its webhook
     # refuses a template that sets them).
     job_spec: dict[str, Any] = {"backoffLimit": 0}  # a retried trial would report twice
-    if options.cluster.active_deadline_seconds is not None:
-        job_spec["activeDeadlineSeconds"] = options.cluster.active_deadline_seconds
+    # The trial's own time limit (spec.trialTimeoutSeconds) also bounds its pod, so a
+    # trial stuck where even its watchdog cannot act (image pull, a hung node) ends too.
+    limits = [
+        s
+        for s in (options.cluster.active_deadline_seconds, spec.trial_timeout_seconds)
+        if s is not None
+    ]
+    if limits:
+        job_spec["activeDeadlineSeconds"] = min(limits)
     job_spec["template"] = {
         # Istio's proxy never exits, so the Job would never complete.
         "metadata": {"annotations": {"sidecar.istio.io/inject": "false"}},
