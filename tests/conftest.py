@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,3 +44,13 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
         label_map=str(root / "label_map.pbtxt"),
         config=str(base_config_path()),
     )
+
+
+@pytest.fixture(autouse=True)
+def _restore_signal_mask() -> Iterator[None]:
+    """``odsweep trial`` blocks SIGTERM for its own process (its TF threads must inherit
+    that); run in-process by a test, it would leak into every child process started
+    later (they inherit the mask), which then ignore SIGTERM. Undo it after each test."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    yield
+    signal.pthread_sigmask(signal.SIG_SETMASK, before)

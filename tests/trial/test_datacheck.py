@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import logging
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,14 +35,6 @@ def data(tmp_path: Path) -> Path:
     write_shard(root / "eval-00000-of-00001.tfrecord", [example() for _ in range(3)])
     (root / "label_map.pbtxt").write_text(_label_map([1, 2, 3]))
     return root
-
-
-@pytest.fixture(autouse=True)
-def _restore_signal_mask() -> Iterator[None]:
-    # `odsweep trial` blocks SIGTERM for its own process; in-process here, undo it.
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
-    yield
-    signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _spec(data: Path, num_classes: int = 3) -> str:

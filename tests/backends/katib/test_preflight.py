@@ -206,7 +206,7 @@ def test_model_dir_other_object_stores_are_refused() -> None:
     )
     assert _messages(model_dir="GS://bucket/demo") == (
         "--model-dir: scheme not supported: only gs://, got 'GS://bucket/demo'; "
-        "use gs://BUCKET/PATH or a local path",
+        "write the scheme lower-case: gs:// or a local path",
     )
 
 
