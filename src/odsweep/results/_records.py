@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.results._layout import BEST_FILE, RESULT_FILE, TRIALS_DIR
 from odsweep.results._selection import Best
 from odsweep.results._trial import TrialResult
+
+_R = TypeVar("_R", TrialResult, Best)
 
 
 def _why(exc: BaseException) -> str:
@@ -131,13 +133,11 @@ def read_result(trial_dir: str) -> TrialResult:
     Raises:
         InputError: it is missing, unreadable, truncated or ill-typed (the file named).
     """
-    result = read_result_checked(trial_dir)
-    if result is None:
-        raise InputError(
-            f"{storage.join(trial_dir, RESULT_FILE)}: no result.json; give a trial folder "
-            "of a sweep's output"
-        )
-    return result
+    return _required(
+        read_result_checked(trial_dir),
+        storage.join(trial_dir, RESULT_FILE),
+        "give a trial folder of a sweep's output",
+    )
 
 
 def read_best(output_dir: str) -> Best:
@@ -146,13 +146,14 @@ def read_best(output_dir: str) -> Best:
     Raises:
         InputError: it is missing, unreadable, truncated or ill-typed (the file named).
     """
-    best = read_best_checked(output_dir)
-    if best is None:
-        raise InputError(
-            f"{storage.join(output_dir, BEST_FILE)}: no best.json; run `odsweep best "
-            f"{output_dir}` (or the sweep) first"
-        )
-    return best
+    fix = f"run `odsweep best {output_dir}` (or the sweep) first"
+    return _required(read_best_checked(output_dir), storage.join(output_dir, BEST_FILE), fix)
+
+
+def _required(record: _R | None, path: str, fix: str) -> _R:
+    if record is None:
+        raise InputError(f"{path}: no {path.rsplit('/', 1)[-1]}; {fix}")
+    return record
 
 
 def trial_results(output_dir: str) -> list[TrialResult]:

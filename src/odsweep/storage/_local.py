@@ -17,17 +17,11 @@ from odsweep.errors import InputError
 
 
 def read_bytes(path: str, *, key: str | None) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{key or 'path'}: file not found, got {path!r}; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{key or 'path'}: {path!r} is a folder; give a file") from None
-    except OSError as exc:
-        raise InputError(f"{key or 'path'}: cannot read {path!r}: {exc.strerror}") from None
+    return read_head(path, -1, key=key)
 
 
 def read_head(path: str, size: int, *, key: str | None) -> bytes:
+    """The first ``size`` bytes of a file (all of it for ``size < 0``)."""
     try:
         with open(path, "rb") as handle:
             return handle.read(size)
