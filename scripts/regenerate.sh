@@ -18,9 +18,17 @@ BUCKET=gs://YOUR_BUCKET/odsweep
 # demo spec names (generated, not committed).
 [ -d data/demo ] || odsweep demo-data data/demo
 
+# An algorithm's example is named after the algorithm, not its spec (keep this table and
+# RENDERED_AS in tests/backends/katib/test_golden.py in step).
+experiment_name() {
+  case "$1" in
+    demo-bayesopt) echo bayesianoptimization ;;
+    *) echo "$1" ;;
+  esac
+}
 rm -f katib_experiments/*.yaml.tmp
 for spec in search_spaces/*.yaml; do
-  name=$(basename "$spec" .yaml)
+  name=$(experiment_name "$(basename "$spec" .yaml)")
   odsweep katib render "$spec" \
     --image "$IMAGE" \
     --model-dir "$BUCKET/$name" \
@@ -30,7 +38,7 @@ done
 # Only replace the committed files once every spec rendered; drop those of removed specs.
 for out in katib_experiments/*.yaml; do
   [ -e "$out" ] || continue
-  [ -e "search_spaces/$(basename "$out")" ] || rm -f "$out"
+  [ -e "$out.tmp" ] || rm -f "$out"
 done
 for tmp in katib_experiments/*.yaml.tmp; do
   mv "$tmp" "${tmp%.tmp}"

@@ -26,6 +26,7 @@ HEAVY = (
     "kfp",
     "kubernetes",
     "google.cloud",
+    "skopt",
 )
 
 # Which packages may import a third-party package directly (relative to the root package;
@@ -36,6 +37,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "object_detection": ("tfcompat", "trial", "export", "odconfig"),
     "kfp": ("pipeline",),
     "optuna": ("backends.optuna",),
+    "skopt": ("backends.optuna",),
     "kubernetes": ("backends.katib",),
     "google.cloud": ("storage",),
 }

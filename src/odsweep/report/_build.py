@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from odsweep.report._budget import compute_budget
 from odsweep.report._html import render_html
 from odsweep.report._markdown import render_markdown
 from odsweep.report._model import Content, Report
@@ -31,6 +32,8 @@ def build_report(
     links: Mapping[str, str] | None = None,
     export_location: str | None = None,
     notes: Sequence[str] = (),
+    train_steps: int | None = None,
+    target_steps: Mapping[str, int] | None = None,
 ) -> Report:
     """Render a sweep's results as Markdown, a self-contained HTML page and PNG plots.
 
@@ -49,6 +52,9 @@ def build_report(
             ``{"Katib UI": "https://...", "TensorBoard": "tensorboard --logdir ..."}``.
         export_location: Where the best model was exported, if it was.
         notes: Free-text bullets shown under the summary.
+        train_steps: A trial's full length (``numTrainSteps``): adds the budget section
+            (steps spent vs full budget, where stopped trials stopped, brackets).
+        target_steps: Trial name -> its own full length where it differs.
 
     Returns:
         The report; write it with ``write_report``.
@@ -84,6 +90,7 @@ def build_report(
             if result.error
         ),
         plots=plots,
+        budget=None if train_steps is None else compute_budget(results, train_steps, target_steps),
     )
     return Report(
         markdown=render_markdown(content),

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from html import escape
 
+from odsweep.report._budget import NUMERIC, Budget, bracket_table, stopped_table, totals_text
 from odsweep.report._model import Content, Row
 from odsweep.report._table import (
     MISSING,
@@ -138,6 +139,31 @@ def _plots(content: Content, images: Mapping[str, bytes]) -> list[str]:
     return out
 
 
+def _budget(budget: Budget) -> list[str]:
+    out = [f"<p><strong>Train steps:</strong> {escape(totals_text(budget))}</p>"]
+    for title, (header, rows) in (
+        ("Where stopped trials stopped", stopped_table(budget)),
+        ("Per bracket", bracket_table(budget)),
+    ):
+        if not rows:
+            continue
+        out += [f"<h3>{title}</h3>", '<div class="scroll"><table>', "<thead><tr>"]
+        out += [f"<th>{escape(name)}</th>" for name in header]
+        out.append("</tr></thead><tbody>")
+        for row in rows:
+            cells = [
+                f'<td class="num">{escape(cell)}</td>'
+                if name in NUMERIC
+                else (
+                    f"<td>{_status(cell)}</td>" if name == "Status" else f"<td>{escape(cell)}</td>"
+                )
+                for name, cell in zip(header, row, strict=True)
+            ]
+            out.append(f"<tr>{''.join(cells)}</tr>")
+        out.append("</tbody></table></div>")
+    return out
+
+
 def render_html(content: Content, images: Mapping[str, bytes]) -> str:
     """The whole ``report.html`` text."""
     title = escape(content.title)
@@ -166,6 +192,8 @@ def render_html(content: Content, images: Mapping[str, bytes]) -> str:
         out += [f"<li>{_link(label, target)}</li>" for label, target in content.links]
         out.append("</ul>")
     out += ["<h2>Leaderboard</h2>", *_leaderboard(content)]
+    if content.budget is not None:
+        out += ["<h2>Budget</h2>", *_budget(content.budget)]
     if content.errors:
         out += ["<h2>Errors</h2>", "<ul>"]
         out += [

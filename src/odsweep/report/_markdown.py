@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from odsweep.report._budget import NUMERIC, Budget, bracket_table, stopped_table, totals_text
 from odsweep.report._model import FILES_DIR, Content, Row
 from odsweep.report._table import (
     MISSING,
@@ -100,6 +101,20 @@ def _best(content: Content, row: Row | None) -> list[str]:
     return lines
 
 
+def _budget(budget: Budget) -> list[str]:
+    lines = [f"**Train steps:** {md_text(totals_text(budget))}"]
+    for title, (header, rows) in (
+        ("Where stopped trials stopped", stopped_table(budget)),
+        ("Per bracket", bracket_table(budget)),
+    ):
+        if not rows:
+            continue
+        align = ["---:" if name in NUMERIC else "---" for name in header]
+        body = [[md_text(cell) for cell in row] for row in rows]
+        lines += ["", f"### {title}", "", *_table(header, align, body)]
+    return lines
+
+
 def render_markdown(content: Content) -> str:
     """The whole ``report.md`` text."""
     out = [f"# {md_text(content.title)}", ""]
@@ -113,6 +128,8 @@ def render_markdown(content: Content) -> str:
         out += ["", "## Links", ""]
         out += [f"- {md_link(label, target)}" for label, target in content.links]
     out += ["", "## Leaderboard", "", *_leaderboard(content)]
+    if content.budget is not None:
+        out += ["", "## Budget", "", *_budget(content.budget)]
     if content.errors:
         out += ["", "## Errors", ""]
         out += [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from odsweep.report._budget import Budget
 from odsweep.results import (
     REPORT_HTML,
     REPORT_MARKDOWN,
@@ -84,6 +85,8 @@ class Content:
         notes: Free-text bullets.
         errors: (trial, status, one-line truncated error) for every trial with an error.
         plots: Plot sections in display order.
+        budget: Train steps spent against full budget; None when the caller gave no
+            trial length (the section is left out).
     """
 
     title: str
@@ -100,3 +103,4 @@ class Content:
     notes: tuple[str, ...]
     errors: tuple[tuple[str, TrialStatus, str], ...]
     plots: tuple[Plot, ...]
+    budget: Budget | None = None

@@ -23,10 +23,11 @@ Decisions the engines can rely on:
 - Metric names follow the trial's stdout grammar (``odsweep.results``).
 - ``maxFailedTrialCount`` omitted means no limit (Katib's behaviour); ``parallelTrialCount``
   defaults to 1.
-- Algorithms: random, tpe, grid, multivariate-tpe, cmaes, sobol, with Katib's settings
-  per suggestion service. ``logUniform`` is refused for grid, cmaes and sobol (they
-  would sample it linearly); ``normal``/``logNormal`` are refused everywhere; ``grid``
-  refuses ``maxTrialCount`` above the number of grid points, as Katib does.
+- Algorithms: random, tpe, grid, multivariate-tpe, cmaes, sobol, bayesianoptimization,
+  with Katib's settings per suggestion service. ``logUniform`` is refused for grid,
+  cmaes and sobol (they would sample it linearly); ``normal``/``logNormal`` are refused
+  everywhere; ``grid`` refuses ``maxTrialCount`` above the number of grid points, as
+  Katib does; bayesianoptimization refuses ``step`` (skopt ignores it).
 """
 
 from __future__ import annotations

@@ -14,6 +14,14 @@ Read from kubeflow/katib (Katib 0.19 layout):
 - ``pkg/suggestion/v1beta1/goptuna/{service,converter}.go``: cmaes reads random_state,
   sigma and restart_strategy (ipop | bipop | none) and needs at least two double/int
   parameters; sobol reads no settings; neither reads ``distribution``.
+- ``pkg/suggestion/v1beta1/skopt/{service,base_service}.py``: bayesianoptimization
+  reads base_estimator (GP | RF | ET | GBRT, default GP), n_initial_points (>= 0,
+  default 10), acq_func (gp_hedge | LCB | EI | PI | EIps | PIps, default gp_hedge),
+  acq_optimizer (auto | sampling | lbfgs, default auto) and random_state (>= 0, default
+  none) and hands them to ``skopt.Optimizer`` unchanged; doubles and ints become
+  ``Real``/``Integer(min, max, uniform | log-uniform)`` (step ignored), lists
+  ``Categorical``. Katib accepts values skopt then fails on: n_initial_points 0, acq_func
+  EIps/PIps, acq_optimizer lbfgs with a non-GP model, min == max; refused here.
 - ``pkg/suggestion/v1beta1/internal/search_space.py``: grid enumerates
   ``range(min, max + 1, step)`` / ``arange(min, max + step, step)``, linearly, and
   needs a step for every double.
@@ -64,6 +72,11 @@ class _Info:
     honours_log: bool
 
 
+# Katib's skopt service: the values it accepts, minus those skopt fails on.
+BASE_ESTIMATORS = ("GP", "RF", "ET")
+ACQ_FUNCS = ("gp_hedge", "LCB", "EI", "PI")
+ACQ_OPTIMIZERS = ("auto", "sampling", "lbfgs")
+
 _SEED = _Setting("random_state", "int", "an integer >= 0", lambda v: v >= 0)
 
 _SUPPORTED: dict[str, _Info] = {
@@ -111,14 +124,54 @@ _SUPPORTED: dict[str, _Info] = {
         honours_log=False,
     ),
     AlgorithmName.SOBOL: _Info("goptuna", (), honours_log=False),
+    AlgorithmName.BAYESIANOPTIMIZATION: _Info(
+        "skopt",
+        (
+            _Setting(
+                "base_estimator",
+                "choice",
+                "GP | RF | ET",
+                choices=BASE_ESTIMATORS,
+                refused={
+                    # Katib's image pins numpy 1.23 / scikit-learn <= 1.3, where it runs.
+                    "GBRT": "scikit-optimize 0.10.2, its last release, cannot build or "
+                    "predict with GBRT on the scikit-learn and numpy odsweep's local engine "
+                    "locks, and a spec must mean the same on both engines"
+                },
+            ),
+            # skopt 0.10 with n_initial_points=0 asks a model it never fitted and raises
+            # "Random evaluations exhausted": Katib accepts 0, its service then fails.
+            _Setting(
+                "n_initial_points",
+                "int",
+                "an integer > 0 (with 0 skopt has no model to ask and Katib's service fails)",
+                lambda v: v > 0,
+            ),
+            _Setting(
+                "acq_func",
+                "choice",
+                "gp_hedge | LCB | EI | PI",
+                choices=ACQ_FUNCS,
+                refused={
+                    s: "skopt's per-second acquisitions need each trial's duration as well "
+                    "as its objective, and Katib's skopt service tells the objective alone "
+                    "(skopt raises at the first result)"
+                    for s in ("EIps", "PIps")
+                },
+            ),
+            _Setting("acq_optimizer", "choice", "auto | sampling | lbfgs", choices=ACQ_OPTIMIZERS),
+            _SEED,
+        ),
+        honours_log=True,
+    ),
 }
 
 _UNSUPPORTED: dict[str, str] = {
-    "bayesianoptimization": "Katib's skopt Gaussian process has no counterpart in "
-    "odsweep's local Optuna engine",
     "hyperband": "it needs a resource parameter and budget-based brackets that "
     "odsweep's local engine does not run",
-    "pbt": "it resumes trials from other trials' checkpoints, which odsweep's trials do not do",
+    "pbt": "population based training restarts trials from other trials' checkpoints "
+    "with mutated parameters, and an odsweep trial only starts fresh or resumes its own "
+    "checkpoint",
     "enas": "it is neural architecture search, not hyperparameter search",
     "darts": "it is neural architecture search, not hyperparameter search",
 }
@@ -210,6 +263,7 @@ def parse_algorithm(value: object, path: str, problems: Problems) -> Algorithm |
         return None
     rules = {rule.name: rule for rule in info.settings}
     typed: list[tuple[str, SettingValue]] = []
+    paths: dict[str, str] = {}
     for item_path, setting, text in items:
         rule = rules.get(setting)
         if rule is None:
@@ -228,7 +282,25 @@ def parse_algorithm(value: object, path: str, problems: Problems) -> Algorithm |
             problems.add(join(item_path, "value"), f"{setting} must be {rule.rule}", text)
             continue
         typed.append((setting, parsed))
+        paths[setting] = item_path
+    if name == AlgorithmName.BAYESIANOPTIMIZATION:
+        _check_skopt_combination(dict(typed), paths, problems)
     return Algorithm(name=AlgorithmName(name), settings=tuple(typed))
+
+
+def _check_skopt_combination(
+    settings: Mapping[str, SettingValue], paths: Mapping[str, str], problems: Problems
+) -> None:
+    """skopt refuses L-BFGS for a forest or boosting model (Katib's default is GP)."""
+    estimator = settings.get("base_estimator", "GP")
+    if settings.get("acq_optimizer") == "lbfgs" and estimator != "GP":
+        problems.add(
+            join(paths["acq_optimizer"], "value"),
+            f"acq_optimizer=lbfgs needs base_estimator GP (skopt refuses it for {estimator}, "
+            "which has no gradients)",
+            "lbfgs",
+            "use auto or sampling, or base_estimator GP",
+        )
 
 
 def _unknown_setting(
@@ -295,6 +367,8 @@ def check_algorithm_fit(
                 ranges,
                 "add a double or int parameter, or use tpe",
             )
+    if name is AlgorithmName.BAYESIANOPTIMIZATION:
+        _check_skopt_space(parameters, problems)
     if name is not AlgorithmName.GRID:
         return
     for i, param in enumerate(parameters):
@@ -313,3 +387,26 @@ def check_algorithm_fit(
             max_trial_count,
             f"lower maxTrialCount to {size}",
         )
+
+
+def _check_skopt_space(parameters: Sequence[Parameter], problems: Problems) -> None:
+    """Ranges skopt cannot search as written (Katib's skopt service passes them on)."""
+    for i, param in enumerate(parameters):
+        if not param.is_range:
+            continue
+        space = f"spec.parameters[{i}].feasibleSpace"
+        if param.step is not None:
+            problems.add(
+                join(space, "step"),
+                "algorithm bayesianoptimization ignores step (Katib's skopt service searches "
+                "the whole range, off the step grid)",
+                param.step,
+                "remove step, or list the values with parameterType discrete",
+            )
+        if param.min is not None and param.max is not None and param.min == param.max:
+            problems.add(
+                join(space, "max"),
+                "algorithm bayesianoptimization needs max > min (skopt refuses an empty range)",
+                param.max,
+                "widen the range, or set the value in the base config and drop the parameter",
+            )

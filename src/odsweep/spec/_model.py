@@ -32,6 +32,7 @@ class AlgorithmName(StrEnum):
     MULTIVARIATE_TPE = "multivariate-tpe"
     CMAES = "cmaes"
     SOBOL = "sobol"
+    BAYESIANOPTIMIZATION = "bayesianoptimization"
 
 
 class ExportInputType(StrEnum):

@@ -245,6 +245,7 @@ def sweep_report(
         links=default_links if links is None else links,
         export_location=export_path,
         notes=notes,
+        train_steps=spec.num_train_steps,
     )
 
 

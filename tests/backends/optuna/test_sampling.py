@@ -48,6 +48,8 @@ SPACES = {
     AlgorithmName.GRID: GRID,
     AlgorithmName.CMAES: LINEAR,
     AlgorithmName.SOBOL: LINEAR,
+    # skopt ignores step (refused by the spec): every range without one.
+    AlgorithmName.BAYESIANOPTIMIZATION: [LOG_LR, WARMUP, BATCH, LOG_ANCHORS, DEPTH, OPTIMIZER],
 }
 SEEDED = [name for name in AlgorithmName if name is not AlgorithmName.SOBOL]
 ROUNDS = 14  # past multivariate-tpe's 10 startup trials and one CMA-ES generation

@@ -47,6 +47,9 @@ cmaes (goptuna)     ``CmaEsSampler(seed or 0, sigma0=sigma,    Different CMA-ES 
                     n_startup_trials=0)`` over every double/   RNG: same start, different
                     int from the first trial; categoricals by  values. Restarts refused by
                     ``RandomSampler(seed)``.                   the spec.
+bayesian-           ``SkoptSampler`` (_skopt.py): a fresh      Stateless, seeded per
+optimization        ``skopt.Optimizer`` per trial with         trial; gp_hedge gains are
+(skopt)             Katib's settings, told COMPLETE trials.    not kept (see _skopt.py).
 sobol (goptuna)     ``QMCSampler("sobol", scramble=False)``    goptuna skips the origin:
                     over the whole space from the first        its trial i is our trial
                     trial; no seed anywhere.                   i + 1. goptuna's int never
@@ -89,6 +92,7 @@ from optuna.samplers import (
 )
 from optuna.trial import BaseTrial, FrozenTrial
 
+from odsweep.backends.optuna._skopt import SkoptSampler, SkoptSettings
 from odsweep.spec import Algorithm, AlgorithmName, Parameter, ParameterType, ParamValue, SearchSpec
 
 # hyperopt 0.2 defaults (hyperopt/tpe.py), which Katib's suggestion-hyperopt keeps.
@@ -164,6 +168,9 @@ def make_sampler(spec: SearchSpec) -> BaseSampler:
             )
         if name is AlgorithmName.SOBOL:
             return _FixedSpaceSobolSampler(distributions(spec))
+        if name is AlgorithmName.BAYESIANOPTIMIZATION:
+            # skopt itself, as Katib's skopt service runs it: see _skopt.py.
+            return SkoptSampler(spec.parameters, distributions(spec), SkoptSettings.of(algorithm))
         assert_never(name)
 
 
