@@ -45,9 +45,17 @@ def settings_error(name: str, settings: dict[str, object], message: str) -> None
 
 
 def test_supported_and_known_names() -> None:
-    assert SUPPORTED_ALGORITHMS == ("random", "tpe", "grid", "multivariate-tpe", "cmaes", "sobol")
+    assert SUPPORTED_ALGORITHMS == (
+        "random",
+        "tpe",
+        "grid",
+        "multivariate-tpe",
+        "cmaes",
+        "sobol",
+        "hyperband",
+    )
     assert set(KATIB_ALGORITHMS) - set(SUPPORTED_ALGORITHMS) == {
-        "bayesianoptimization", "hyperband", "pbt", "enas", "darts"
+        "bayesianoptimization", "pbt", "enas", "darts"
     }  # fmt: skip
 
 
@@ -87,8 +95,6 @@ def test_katib_settings_are_accepted_and_typed(
     [
         ("bayesianoptimization", "Katib's skopt Gaussian process has no counterpart in odsweep's "
          "local Optuna engine"),
-        ("hyperband", "it needs a resource parameter and budget-based brackets that odsweep's "
-         "local engine does not run"),
         ("pbt", "it resumes trials from other trials' checkpoints, which odsweep's trials "
          "do not do"),
         ("enas", "it is neural architecture search, not hyperparameter search"),
@@ -97,7 +103,8 @@ def test_katib_settings_are_accepted_and_typed(
 def test_katib_algorithms_odsweep_cannot_run_are_refused(name: str, why: str) -> None:
     with pytest.raises(InputError, match=exact_line(
         f"spec.algorithm.algorithmName: {name} is a Katib algorithm odsweep does not support: "
-        f"{why}, got {name!r}; use one of random, tpe, grid, multivariate-tpe, cmaes, sobol"
+        f"{why}, got {name!r}; use one of random, tpe, grid, multivariate-tpe, cmaes, sobol, "
+        "hyperband"
     )):  # fmt: skip
         parse(doc_with(name))
 
@@ -105,7 +112,7 @@ def test_katib_algorithms_odsweep_cannot_run_are_refused(name: str, why: str) ->
 def test_unknown_algorithm_gets_the_closest_name() -> None:
     with pytest.raises(InputError, match=exact_line(
         "spec.algorithm.algorithmName: must be one of random, tpe, grid, multivariate-tpe, "
-        "cmaes, sobol, got 'cma-es'; did you mean 'cmaes'?"
+        "cmaes, sobol, hyperband, got 'cma-es'; did you mean 'cmaes'?"
     )):  # fmt: skip
         parse(doc_with("cma-es"))
 
