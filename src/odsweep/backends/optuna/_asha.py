@@ -27,7 +27,7 @@ from odsweep.spec import AshaStopping, Objective
 
 def rung_step(rule: AshaStopping, rung: int) -> int:
     """The step of rung ``rung`` (0-based)."""
-    return rule.min_resource * rule.reduction_factor ** (rung + rule.min_early_stopping_rate)
+    return rule.min_resource * int(rule.reduction_factor ** (rung + rule.min_early_stopping_rate))
 
 
 def rungs_reached(
