@@ -17,7 +17,13 @@ from typing import Any
 from odsweep import odconfig
 from odsweep.errors import InputError
 from odsweep.odconfig import FieldKind
-from odsweep.spec import Parameter, ParameterType, SearchSpec
+from odsweep.spec import (
+    Parameter,
+    ParameterType,
+    SearchSpec,
+    resource_name,
+    smallest_resource,
+)
 from odsweep.trial import build_trial_config, preflight, trial_options
 
 _FLOATS = {FieldKind.FLOAT, FieldKind.DOUBLE}
@@ -45,6 +51,7 @@ def check_spec(spec: SearchSpec) -> Any:
     for index, parameter in enumerate(spec.parameters):
         problems += _check_parameter(config, index, parameter)
     problems += _check_metrics(config, spec)
+    problems += _check_shortest_rung(spec)
     try:
         preflight(config)
     except InputError as exc:
@@ -101,6 +108,31 @@ def _check_parameter(config: Any, index: int, parameter: Parameter) -> list[str]
                 f"{problem}"
             )
     return problems
+
+
+def _check_shortest_rung(spec: SearchSpec) -> list[str]:
+    """hyperband's shortest rung must get past the warm-up: refused, not clipped.
+
+    A rung trained inside the warm-up ranks configurations by how they warm up, and
+    clipping the warm-up would make short and long rungs different schedules.
+    """
+    name = resource_name(spec.algorithm)
+    if name is None:
+        return []
+    algorithm = spec.algorithm
+    low = smallest_resource(int(algorithm.setting("r_l", 1)), int(algorithm.setting("eta", 3)))
+    opts = trial_options(spec, trial_dir="validate", params={name: low})
+    try:
+        problem = odconfig.warmup_problem(build_trial_config(opts))
+    except InputError:
+        return []  # reported by the full-length build above
+    if problem is None:
+        return []
+    return [
+        f"spec.algorithm.algorithmSettings: hyperband's shortest rung trains "
+        f"{opts.num_train_steps} steps ({name}={low} x checkpointEveryNSteps) and then "
+        f"{problem}; shorten the warm-up under spec.overrides or evaluate less often"
+    ]
 
 
 def _check_metrics(config: Any, spec: SearchSpec) -> list[str]:

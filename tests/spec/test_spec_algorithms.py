@@ -46,10 +46,11 @@ def settings_error(name: str, settings: dict[str, object], message: str) -> None
 
 def test_supported_and_known_names() -> None:
     assert SUPPORTED_ALGORITHMS == (
-        "random", "tpe", "grid", "multivariate-tpe", "cmaes", "sobol", "bayesianoptimization"
+        "random", "tpe", "grid", "multivariate-tpe", "cmaes", "sobol", "bayesianoptimization",
+        "hyperband",
     )  # fmt: skip
     assert set(KATIB_ALGORITHMS) - set(SUPPORTED_ALGORITHMS) == {
-        "hyperband", "pbt", "enas", "darts"
+        "pbt", "enas", "darts"
     }  # fmt: skip
 
 
@@ -87,8 +88,6 @@ def test_katib_settings_are_accepted_and_typed(
 @pytest.mark.parametrize(
     ("name", "why"),
     [
-        ("hyperband", "it needs a resource parameter and budget-based brackets that odsweep's "
-         "local engine does not run"),
         ("pbt", "population based training restarts trials from other trials' checkpoints "
          "with mutated parameters, and an odsweep trial only starts fresh or resumes its own "
          "checkpoint"),
@@ -107,7 +106,7 @@ def test_katib_algorithms_odsweep_cannot_run_are_refused(name: str, why: str) ->
 def test_unknown_algorithm_gets_the_closest_name() -> None:
     with pytest.raises(InputError, match=exact_line(
         "spec.algorithm.algorithmName: must be one of random, tpe, grid, multivariate-tpe, "
-        "cmaes, sobol, bayesianoptimization, got 'cma-es'; did you mean 'cmaes'?"
+        "cmaes, sobol, bayesianoptimization, hyperband, got 'cma-es'; did you mean 'cmaes'?"
     )):  # fmt: skip
         parse(doc_with("cma-es"))
 

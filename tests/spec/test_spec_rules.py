@@ -470,8 +470,8 @@ CASES: list[tuple[str, Mutator, str]] = [
     (
         "early-stopping-medianstop-only",
         put("spec.earlyStopping", "algorithmName", "median"),
-        "spec.earlyStopping.algorithmName: must be medianstop (the only early stopping odsweep "
-        "supports), got 'median'",
+        "spec.earlyStopping.algorithmName: must be medianstop or asha (asha on the local "
+        "engine only), got 'median'",
     ),
     (
         "early-stopping-unknown-setting",
@@ -560,7 +560,7 @@ def test_every_problem_is_reported_at_once() -> None:
     doc["spec"]["parameters"][1]["feasibleSpace"]["list"] = [4, "a b"]
     doc["spec"]["objective"]["type"] = "up"
     doc["spec"]["cluster"]["memory"] = "16GB"
-    doc["spec"]["algorithm"]["algorithmName"] = "hyperband"
+    doc["spec"]["algorithm"]["algorithmName"] = "pbt"
     messages = errors(doc)
     assert [m.split(":", 1)[0] for m in messages] == [
         "apiVersion",

@@ -24,22 +24,28 @@ Decisions the engines can rely on:
 - ``maxFailedTrialCount`` omitted means no limit (Katib's behaviour); ``parallelTrialCount``
   defaults to 1.
 - Algorithms: random, tpe, grid, multivariate-tpe, cmaes, sobol, bayesianoptimization,
-  with Katib's settings per suggestion service. ``logUniform`` is refused for grid,
-  cmaes and sobol (they would sample it linearly); ``normal``/``logNormal`` are refused
-  everywhere; ``grid`` refuses ``maxTrialCount`` above the number of grid points, as
-  Katib does; bayesianoptimization refuses ``step`` (skopt ignores it).
+  hyperband, with Katib's settings per suggestion service. ``logUniform`` is refused for
+  grid, cmaes, sobol and hyperband (they would sample it linearly); ``normal``/``logNormal``
+  are refused everywhere; ``grid`` refuses ``maxTrialCount`` above the number of grid
+  points, as Katib does; bayesianoptimization refuses ``step`` (skopt ignores it).
+- hyperband's resource parameter sets ``train_config.num_steps`` in eval intervals
+  (``trial_steps``); early stopping is medianstop or asha, never with hyperband
+  (``_budget``).
 """
 
 from __future__ import annotations
 
 from odsweep.results import ObjectiveType
 from odsweep.spec._algorithms import KATIB_ALGORITHMS, SUPPORTED_ALGORITHMS, grid_size
+from odsweep.spec._budget import NUM_STEPS_PATH, resource_name, trial_steps
+from odsweep.spec._hyperband import Bracket, Rung, brackets, smallest_resource
 from odsweep.spec._io import load_spec, spec_to_dict
 from odsweep.spec._kube import ClusterSpec, ImagePullPolicy, ResumePolicy, Toleration
 from odsweep.spec._model import (
     DEFAULT_STALL_TIMEOUT_SECONDS,
     Algorithm,
     AlgorithmName,
+    AshaStopping,
     EarlyStopping,
     ExportInputType,
     ExportSpec,
@@ -62,11 +68,14 @@ __all__ = [
     "KIND",
     "MAX_NAME_LENGTH",
     "METRIC_ALIASES",
+    "NUM_STEPS_PATH",
     "RESERVED_PARAMETER_NAMES",
     "SUPPORTED_ALGORITHMS",
     "TRIAL_NAME_PARAMETER",
     "Algorithm",
     "AlgorithmName",
+    "AshaStopping",
+    "Bracket",
     "ClusterSpec",
     "Distribution",
     "EarlyStopping",
@@ -79,14 +88,19 @@ __all__ = [
     "Parameter",
     "ParameterType",
     "ResumePolicy",
+    "Rung",
     "SearchSpec",
     "SettingValue",
     "Toleration",
+    "brackets",
     "evals_per_trial",
     "grid_size",
     "is_safe_value",
     "load_spec",
     "parse_spec",
+    "resource_name",
+    "smallest_resource",
     "spec_to_dict",
     "summarize",
+    "trial_steps",
 ]

@@ -22,6 +22,12 @@ Read from kubeflow/katib (Katib 0.19 layout):
   ``Real``/``Integer(min, max, uniform | log-uniform)`` (step ignored), lists
   ``Categorical``. Katib accepts values skopt then fails on: n_initial_points 0, acq_func
   EIps/PIps, acq_optimizer lbfgs with a non-GP model, min == max; refused here.
+- ``pkg/suggestion/v1beta1/hyperband/{service,parsing_util}.py``: hyperband needs
+  ``r_l`` (a float >= 0) and ``resource_name`` (one of the parameters); ``eta`` is
+  ``int(float(eta))``, 3 when absent or <= 0; ``parallelTrialCount`` must be at least
+  ``ceil(eta ** int(log(r_l) / log(eta)))``. Other parameters are sampled uniformly
+  (no logUniform), a discrete list is read with ``int()``. odsweep's own rules for
+  it (the resource is the training length) are in ``_budget``.
 - ``pkg/suggestion/v1beta1/internal/search_space.py``: grid enumerates
   ``range(min, max + 1, step)`` / ``arange(min, max + step, step)``, linearly, and
   needs a step for every double.
@@ -57,7 +63,7 @@ SETTING_KEYS = ("name", "value")
 @dataclass(frozen=True)
 class _Setting:
     name: str
-    kind: Literal["int", "float", "choice"]
+    kind: Literal["int", "float", "choice", "name"]
     rule: str
     check: Callable[[float], bool] = lambda _: True
     choices: tuple[str, ...] = ()
@@ -164,11 +170,23 @@ _SUPPORTED: dict[str, _Info] = {
         ),
         honours_log=True,
     ),
+    # Katib samples the other parameters uniformly between min and max (parsing_util).
+    AlgorithmName.HYPERBAND: _Info(
+        "hyperband",
+        (
+            _Setting("resource_name", "name", "the name of one of spec.parameters"),
+            # Katib reads int(float(eta)) and uses 3 for <= 0; eta = 1 divides by log(1).
+            _Setting("eta", "int", "an integer >= 2", lambda v: v >= 2),
+            # Katib takes a float; odsweep's resource counts eval intervals (whole).
+            _Setting("r_l", "int", "an integer >= 1", lambda v: v >= 1),
+            # Katib's service ignores unknown settings (it logs them): a local seed only.
+            _SEED,
+        ),
+        honours_log=False,
+    ),
 }
 
 _UNSUPPORTED: dict[str, str] = {
-    "hyperband": "it needs a resource parameter and budget-based brackets that "
-    "odsweep's local engine does not run",
     "pbt": "population based training restarts trials from other trials' checkpoints "
     "with mutated parameters, and an odsweep trial only starts fresh or resumes its own "
     "checkpoint",
@@ -229,6 +247,8 @@ def _typed(rule: _Setting, text: str) -> SettingValue | None:
         number: float | None = coerce_int(text)
     elif rule.kind == "float":
         number = coerce_float(text)
+    elif rule.kind == "name":
+        return text or None
     else:
         return text if text in rule.choices else None
     return number if number is not None and rule.check(number) else None

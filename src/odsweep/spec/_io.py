@@ -105,11 +105,7 @@ def spec_to_dict(spec: SearchSpec) -> dict[str, Any]:
         body["earlyStopping"] = {
             "algorithmName": spec.early_stopping.name,
             "algorithmSettings": [
-                {
-                    "name": "min_trials_required",
-                    "value": str(spec.early_stopping.min_trials_required),
-                },
-                {"name": "start_step", "value": str(spec.early_stopping.start_step)},
+                {"name": n, "value": str(v)} for n, v in spec.early_stopping.settings
             ],
         }
     body["parallelTrialCount"] = spec.parallel_trial_count

@@ -33,6 +33,7 @@ class AlgorithmName(StrEnum):
     CMAES = "cmaes"
     SOBOL = "sobol"
     BAYESIANOPTIMIZATION = "bayesianoptimization"
+    HYPERBAND = "hyperband"
 
 
 class ExportInputType(StrEnum):
@@ -116,11 +117,12 @@ class Algorithm:
 
 
 MEDIANSTOP = "medianstop"
+ASHA = "asha"
 
 
 @dataclass(frozen=True)
 class EarlyStopping:
-    """Katib's median stopping rule (the only early stopping odsweep supports).
+    """Katib's median stopping rule (both engines).
 
     Attributes:
         name: Always ``medianstop``.
@@ -131,6 +133,42 @@ class EarlyStopping:
     name: str = MEDIANSTOP
     min_trials_required: int = 3
     start_step: int = 4
+
+    @property
+    def settings(self) -> tuple[tuple[str, int], ...]:
+        """Katib's ``algorithmSettings`` as ``(name, value)`` pairs, in Katib's order."""
+        return (("min_trials_required", self.min_trials_required), ("start_step", self.start_step))
+
+
+@dataclass(frozen=True)
+class AshaStopping:
+    """Asynchronous successive halving (local engine only; Katib has no such service).
+
+    Rung ``k`` (k = 0, 1, ...) is at step ``min_resource * reduction_factor ** (k +
+    min_early_stopping_rate)``; a trial that reaches a rung continues only while its
+    value there is in the top ``1 / reduction_factor`` of the values recorded at that
+    rung so far (``backends/optuna/_asha.py``).
+
+    Attributes:
+        name: Always ``asha``.
+        min_resource: Steps of the first rung; a multiple of ``checkpointEveryNSteps``.
+        reduction_factor: ``eta``, >= 2: one trial in ``eta`` goes on at each rung.
+        min_early_stopping_rate: Rungs skipped at the start (``s`` in Li et al. 2020).
+    """
+
+    name: str = ASHA
+    min_resource: int = 1
+    reduction_factor: int = 3
+    min_early_stopping_rate: int = 0
+
+    @property
+    def settings(self) -> tuple[tuple[str, int], ...]:
+        """The settings as ``(name, value)`` pairs, in the order documented."""
+        return (
+            ("min_resource", self.min_resource),
+            ("reduction_factor", self.reduction_factor),
+            ("min_early_stopping_rate", self.min_early_stopping_rate),
+        )
 
 
 @dataclass(frozen=True)
@@ -173,7 +211,7 @@ class SearchSpec:
         overrides: Fixed ``{config path: value}`` applied to every trial (read-only).
         objective: The metric and its direction.
         algorithm: The search algorithm.
-        early_stopping: Median stopping, or None.
+        early_stopping: Median stopping, ASHA, or None.
         parallel_trial_count: Trials run at once.
         max_trial_count: Trials in all.
         max_failed_trial_count: The search fails once this many trials failed
@@ -201,7 +239,7 @@ class SearchSpec:
     overrides: Mapping[str, object] = field(default_factory=_empty_map)
     objective: Objective
     algorithm: Algorithm
-    early_stopping: EarlyStopping | None = None
+    early_stopping: EarlyStopping | AshaStopping | None = None
     parallel_trial_count: int = 1
     max_trial_count: int
     max_failed_trial_count: int | None = None

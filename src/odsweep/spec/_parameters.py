@@ -55,9 +55,18 @@ def is_safe_value(text: str) -> bool:
 
 
 def parse_parameters(
-    value: object, path: str, problems: Problems, *, overrides: Mapping[str, object]
+    value: object,
+    path: str,
+    problems: Problems,
+    *,
+    overrides: Mapping[str, object],
+    hyperband: bool = False,
 ) -> list[Parameter] | None:
-    """Parse the parameter list; None when any parameter has a problem."""
+    """Parse the parameter list; None when any parameter has a problem.
+
+    With ``hyperband`` the reserved ``train_config.num_steps`` may be searched: by the
+    resource parameter only, which ``_budget.check_hyperband`` checks.
+    """
     if value is NOTHING or value is None:
         problems.add(path, "is required", fix="add at least one parameter to search")
         return None
@@ -84,7 +93,8 @@ def parse_parameters(
                 "give each parameter its own name",
             )
         names.setdefault(param.name, i)
-        _check_config_path(param.config_path, f"{item_path}.configPath", problems, overrides)
+        if not hyperband or param.config_path not in RESERVED_CONFIG_PATHS:
+            _check_config_path(param.config_path, f"{item_path}.configPath", problems, overrides)
         if param.config_path in config_paths:
             problems.add(
                 f"{item_path}.configPath",

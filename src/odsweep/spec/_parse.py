@@ -6,12 +6,15 @@ import re
 from types import MappingProxyType
 
 from odsweep.errors import InputError
-from odsweep.spec._algorithms import check_algorithm_fit, parse_algorithm, read_settings
+from odsweep.spec._algorithms import check_algorithm_fit, parse_algorithm
+from odsweep.spec._budget import check_combination, check_hyperband
 from odsweep.spec._cluster import parse_cluster
+from odsweep.spec._early import parse_early_stopping
 from odsweep.spec._kube import is_dns1123_label
 from odsweep.spec._model import (
     DEFAULT_STALL_TIMEOUT_SECONDS,
-    MEDIANSTOP,
+    AlgorithmName,
+    AshaStopping,
     EarlyStopping,
     ExportInputType,
     ExportSpec,
@@ -30,8 +33,6 @@ from odsweep.spec._problems import (
     Problems,
     Reader,
     as_mapping,
-    closest,
-    coerce_int,
     join,
 )
 from odsweep.spec._yaml import MAX_INT, out_of_range
@@ -68,7 +69,6 @@ SPEC_KEYS = (
     "trialStallTimeoutSeconds",
     "trialTimeoutSeconds",
 )
-_MEDIANSTOP_DEFAULTS = {"min_trials_required": 3, "start_step": 4}
 
 
 def parse_spec(data: object, *, source: str, base_dir: str) -> SearchSpec:
@@ -204,14 +204,26 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         if count is not None and trials is not None and count > trials:
             problems.add(spec.at(key), f"must be <= maxTrialCount ({trials})", count)
     params = parse_parameters(
-        spec.raw("parameters"), spec.at("parameters"), problems, overrides=overrides or {}
+        spec.raw("parameters"),
+        spec.at("parameters"),
+        problems,
+        overrides=overrides or {},
+        hyperband=algorithm is not None and algorithm.name is AlgorithmName.HYPERBAND,
     )
     if params is not None and algorithm is not None:
         check_algorithm_fit(algorithm, params, trials, problems)
-    early = None
+        check_hyperband(
+            algorithm,
+            params,
+            num_train_steps=steps,
+            every=every,
+            max_trial_count=trials,
+            problems=problems,
+        )
+    early: EarlyStopping | AshaStopping | None = None
     if spec.has("earlyStopping"):
-        per_trial = -(-steps // every) if steps is not None and every is not None else None
-        early = _parse_early_stopping(spec, per_trial, trials)
+        early = parse_early_stopping(spec, steps, every, trials)
+        check_combination(algorithm, None if early is None else early.name, problems)
     export = _parse_export(spec, base_dir)
     seconds = "an integer number of seconds > 0"
     stall = spec.bounded_int(
@@ -295,65 +307,6 @@ def _parse_overrides(spec: Reader) -> dict[str, object] | None:
                 "write one dotted config path per field",
             )
     return result
-
-
-def _parse_early_stopping(
-    spec: Reader, evals_per_trial: int | None, max_trials: int | None
-) -> EarlyStopping | None:
-    problems = spec.problems
-    path = spec.at("earlyStopping")
-    mapping = as_mapping(spec.raw("earlyStopping"), path, problems)
-    if mapping is None:
-        return None
-    before = len(problems)
-    problems.unknown_keys(mapping, path, ("algorithmName", "algorithmSettings"))
-    reader = Reader(mapping, path, problems)
-    name = reader.string("algorithmName", required=True, what=MEDIANSTOP)
-    if name is not None and name != MEDIANSTOP:
-        problems.add(
-            reader.at("algorithmName"),
-            f"must be {MEDIANSTOP} (the only early stopping odsweep supports)",
-            name,
-        )
-    settings_path = reader.at("algorithmSettings")
-    values = dict(_MEDIANSTOP_DEFAULTS)
-    where = dict.fromkeys(values, settings_path)
-    for item_path, setting, text in read_settings(
-        reader.raw("algorithmSettings"), settings_path, problems
-    ):
-        if setting not in values:
-            guess = closest(setting, list(values))
-            fix = f"did you mean {guess!r}?" if guess else f"valid: {', '.join(values)}"
-            problems.add(join(item_path, "name"), "unknown setting for medianstop", setting, fix)
-            continue
-        number = coerce_int(text)
-        if number is None or number < 1:
-            problems.add(join(item_path, "value"), f"{setting} must be an integer >= 1", text)
-            continue
-        values[setting], where[setting] = number, join(item_path, "value")
-    start, least = values["start_step"], values["min_trials_required"]
-    defaulted = {k: " (default)" if where[k] == settings_path else "" for k in values}
-    if evals_per_trial is not None and start > evals_per_trial:
-        problems.add(
-            where["start_step"],
-            f"start_step{defaulted['start_step']} must be <= the {evals_per_trial} "
-            "evaluations per trial "
-            "(numTrainSteps / checkpointEveryNSteps, rounded up), or early stopping never acts",
-            start,
-            f"set start_step <= {evals_per_trial} or checkpoint more often",
-        )
-    if max_trials is not None and least >= max_trials:
-        problems.add(
-            where["min_trials_required"],
-            f"min_trials_required{defaulted['min_trials_required']} must be < maxTrialCount "
-            f"({max_trials}), or no "
-            "trial is left to stop",
-            least,
-            "lower it or run more trials",
-        )
-    if len(problems) != before:
-        return None
-    return EarlyStopping(MEDIANSTOP, min_trials_required=least, start_step=start)
 
 
 def _parse_export(spec: Reader, base_dir: str) -> ExportSpec | None:

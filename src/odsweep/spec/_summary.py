@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from odsweep.spec._algorithms import grid_size
-from odsweep.spec._model import AlgorithmName, SearchSpec, evals_per_trial
+from odsweep.spec._model import AlgorithmName, AshaStopping, SearchSpec, evals_per_trial
 from odsweep.spec._problems import format_number
 from odsweep.spec._space import Parameter
 
@@ -34,7 +34,14 @@ def summarize(spec: SearchSpec) -> str:
         f"  each trial: {spec.num_train_steps} steps, {evals_per_trial(spec)} evaluations "
         f"(every {spec.checkpoint_every_n_steps} steps)"
     )
-    if spec.early_stopping is not None:
+    if isinstance(spec.early_stopping, AshaStopping):
+        asha = spec.early_stopping
+        trial += (
+            f"; asha rungs from step "
+            f"{asha.min_resource * asha.reduction_factor**asha.min_early_stopping_rate} "
+            f"(x{asha.reduction_factor})"
+        )
+    elif spec.early_stopping is not None:
         trial += (
             f"; {spec.early_stopping.name} from eval {spec.early_stopping.start_step} "
             f"after {spec.early_stopping.min_trials_required} trials"

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from odsweep.errors import InputError
-from odsweep.spec import SearchSpec
+from odsweep.spec import SearchSpec, resource_name, trial_steps
 from odsweep.trial.options import TrialOptions
 
 
@@ -63,9 +63,17 @@ def trial_options(
 
     Overrides apply in this order, later winning: the spec's fixed ``overrides``, each
     parameter at its ``configPath``, then ``sets`` (``--set`` on the command line).
+    hyperband's resource parameter ``r`` is no override: the trial trains ``r *
+    checkpointEveryNSteps`` steps (cosine ``total_steps`` follows, as for any trial).
     """
     overrides: list[tuple[str, Any]] = list(spec.overrides.items())
-    overrides += [(spec.parameter(name).config_path, value) for name, value in params.items()]
+    # hyperband's resource parameter sets the step count (in eval intervals), not a field.
+    resource = resource_name(spec.algorithm)
+    overrides += [
+        (spec.parameter(name).config_path, value)
+        for name, value in params.items()
+        if name != resource
+    ]
     overrides += list(sets)
     extra = {} if keep_checkpoints is None else {"keep_checkpoints": keep_checkpoints}
     if seed is None:
@@ -73,7 +81,7 @@ def trial_options(
     return TrialOptions(
         pipeline_config=spec.pipeline_config_path,
         trial_dir=trial_dir,
-        num_train_steps=spec.num_train_steps,
+        num_train_steps=trial_steps(spec, params),
         checkpoint_every_n=spec.checkpoint_every_n_steps,
         metric=spec.objective.metric,
         objective=spec.objective.type,

@@ -100,12 +100,7 @@ def render_experiment(spec: SearchSpec, *, options: KatibOptions) -> dict[str, A
     if spec.early_stopping is not None:
         body["earlyStopping"] = {
             "algorithmName": spec.early_stopping.name,
-            "algorithmSettings": _settings(
-                (
-                    ("min_trials_required", spec.early_stopping.min_trials_required),
-                    ("start_step", spec.early_stopping.start_step),
-                )
-            ),
+            "algorithmSettings": _settings(spec.early_stopping.settings),
         }
     body["parallelTrialCount"] = spec.parallel_trial_count
     body["maxTrialCount"] = spec.max_trial_count

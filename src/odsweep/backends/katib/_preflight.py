@@ -33,7 +33,8 @@ from odsweep import results, storage
 from odsweep.backends.katib._manifest import spec_uri_of, trial_args
 from odsweep.backends.katib._options import KatibOptions
 from odsweep.errors import InputError
-from odsweep.spec import Objective, SearchSpec
+from odsweep.spec import AlgorithmName, AshaStopping, Objective, ParameterType, SearchSpec
+from odsweep.spec._hyperband import katib_min_parallel
 
 # The spec layer's own Kubernetes syntax rules, so a flag accepts what the YAML key does.
 from odsweep.spec._kube import (
@@ -77,6 +78,7 @@ def check_for_katib(spec: SearchSpec, options: KatibOptions) -> None:
         InputError: one line per problem (key, rule, value, fix), all at once.
     """
     problems = _check_options(options)
+    problems += check_budget_for_katib(spec)
     problems += _check_storage(spec, options)
     problems += check_names(spec)
     format_problems = check_metrics_format(results.METRICS_FORMAT)
@@ -88,6 +90,42 @@ def check_for_katib(spec: SearchSpec, options: KatibOptions) -> None:
         problems += check_args_shell_safe(trial_args(spec, options))
     if problems:
         raise InputError(problems)
+
+
+def check_budget_for_katib(spec: SearchSpec) -> list[str]:
+    """What Katib's services refuse of budget-based search (spec rules already held).
+
+    Katib has no ASHA early-stopping service (it ships medianstop only); its hyperband
+    service refuses ``parallelTrialCount < ceil(eta ** s_max)`` with its own float
+    ``s_max``, and reads a discrete list with ``int()`` (a fractional value crashes it).
+    """
+    problems = []
+    if isinstance(spec.early_stopping, AshaStopping):
+        problems.append(
+            "spec.earlyStopping.algorithmName: Katib has no asha early-stopping service, got "
+            "'asha'; use medianstop, or algorithm hyperband without earlyStopping, or run "
+            "asha with --backend local"
+        )
+    if spec.algorithm.name is not AlgorithmName.HYPERBAND:
+        return problems
+    r_l, eta = int(spec.algorithm.setting("r_l", 1)), int(spec.algorithm.setting("eta", 3))
+    least = katib_min_parallel(r_l, eta)
+    if spec.parallel_trial_count < least:
+        problems.append(
+            f"spec.parallelTrialCount: Katib's hyperband service needs at least "
+            f"ceil(eta ** s_max) = {least} (r_l={r_l}, eta={eta}), got "
+            f"{spec.parallel_trial_count}; raise parallelTrialCount to {least} or run with "
+            "--backend local"
+        )
+    for i, param in enumerate(spec.parameters):
+        fractional = [v for v in param.values if isinstance(v, float) and not float(v).is_integer()]
+        if param.type is ParameterType.DISCRETE and fractional:
+            problems.append(
+                f"spec.parameters[{i}].feasibleSpace.list: Katib's hyperband service reads "
+                f"discrete values with int(), got {fractional[0]!r}; use parameterType "
+                "categorical for these values, or run with --backend local"
+            )
+    return problems
 
 
 def check_metrics_format(metrics_format: str) -> list[str]:

@@ -19,6 +19,7 @@ import optuna
 from optuna.trial import TrialState
 
 from odsweep import storage
+from odsweep.backends.optuna import _budget as budget
 from odsweep.backends.optuna import _guard as guard
 from odsweep.backends.optuna import _policy as policy
 from odsweep.backends.optuna import _record as recorder
@@ -103,6 +104,7 @@ class LocalEngine:
         self.resources = Resources(parallel=spec.parallel_trial_count)
         self.running: dict[int, TrialProcess] = {}
         self.progress = Progress(spec, enabled=show_progress)
+        self.plan = budget.plan_of(spec)  # hyperband's brackets, else None
 
     # -- the loop -----------------------------------------------------------------
 
@@ -159,14 +161,17 @@ class LocalEngine:
                     return ended
             else:
                 for _ in range(policy.slots_to_launch(tally, spec=self.spec)):
-                    self._launch()
+                    if not self._launch():
+                        break
             if time.monotonic() - last_beat > studies.HEARTBEAT_INTERVAL / 2:
                 for proc in self.running.values():
                     studies.heartbeat(self.study, self._trial_id(proc.number))
                 last_beat = time.monotonic()
             time.sleep(self.poll_seconds)
 
-    def _launch(self) -> None:
+    def _launch(self) -> bool:
+        if self.plan is not None and not budget.enqueue_next(self.study, self.spec, self.plan):
+            return False  # hyperband: the current rung is still running, or all ran
         with studies.quiet_heartbeat():
             trial = self.study.ask()
         name = trial.user_attrs.get(studies.NAME_ATTR) or studies.next_name(self.study, self.spec)
@@ -187,6 +192,7 @@ class LocalEngine:
         )
         self.running[trial.number] = proc
         logger.info("started %s: %s", name, _show(params))
+        return True
 
     # -- following running trials ------------------------------------------------
 
@@ -214,13 +220,13 @@ class LocalEngine:
         rule = self.spec.early_stopping
         if rule is None or proc.early_stopping or proc.killing:
             return
-        if policy.median_stop(
-            rule=rule,
-            objective=self.spec.objective,
-            running=values,
-            completed=self._completed_curves(),
-        ):
-            logger.info("%s is below the median at eval %d: stopping it", proc.name, len(values))
+        stop = budget.decide_stop(
+            self.study, self.spec, proc.number, result, self._completed_curves
+        )
+        if stop is not None:
+            logger.info("%s is below the cut of %s: stopping it", proc.name, _show(stop))
+            # Recorded before the signal: a resumed sweep never runs a stopped trial again.
+            budget.record_stop(self.study, proc.number, stop)
             proc.early_stopping = True
             proc.terminate()
 
@@ -237,7 +243,9 @@ class LocalEngine:
                 error=f"exited with code {code} before writing result.json",
             )
         if proc.early_stopping and code == EXIT_SIGTERM:
-            result = replace(result, status=TrialStatus.EARLY_STOPPED, error=None)
+            where = budget.stopped_at(self.study, proc.number)
+            extra = {**result.extra, budget.STOPPED_AT_KEY: where}
+            result = replace(result, status=TrialStatus.EARLY_STOPPED, error=None, extra=extra)
         elif proc.killing and code == EXIT_SIGTERM:
             result = replace(result, status=TrialStatus.STOPPED)
         elif code != 0 and result.status in (TrialStatus.RUNNING, TrialStatus.SUCCEEDED):
@@ -246,7 +254,10 @@ class LocalEngine:
             result = replace(result, status=TrialStatus.FAILED, error="no final status")
         # The process's wall time, for the overhead benchmark and the report.
         wall = round(time.monotonic() - proc.started, 3)
-        result = replace(result, extra={**result.extra, "wall_seconds": wall})
+        steps = budget.steps_trained(result)  # steps spent, for the budget report
+        result = replace(
+            result, extra={**result.extra, "wall_seconds": wall, budget.STEPS_KEY: steps}
+        )
         write_result(proc.trial_dir, result)
         _upload_logs(proc)
         if os.environ.get(TEST_KILL_BEFORE_TELL) == "1":

@@ -23,6 +23,7 @@ from optuna.trial import TrialState
 
 from odsweep import storage
 from odsweep.backends.optuna import _study as studies
+from odsweep.backends.optuna._budget import settle_decided
 from odsweep.errors import InputError
 from odsweep.results import TrialResult, TrialStatus, read_result_checked
 
@@ -98,6 +99,12 @@ def recover(study: optuna.Study, trials_dir: str) -> Recovery:
             logger.info(
                 "%s had finished (%s): recorded from its result.json", name, final.status.value
             )
+            recorded.append(str(name))
+            continue
+        decided = settle_decided(study, trial, trials_dir)
+        if decided is not None:  # its early stop was decided before the engine died
+            tell_result(study, trial.number, decided)
+            logger.info("%s had been stopped early: recorded, not run again", name)
             recorded.append(str(name))
             continue
         study._storage.set_trial_user_attr(trial._trial_id, studies.INTERRUPTED_ATTR, True)

@@ -145,7 +145,9 @@ def make_sampler(spec: SearchSpec) -> BaseSampler:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_DEPRECATED_ARGS, category=FutureWarning)
         warnings.filterwarnings("ignore", category=ExperimentalWarning, message="QMCSampler")
-        if name is AlgorithmName.RANDOM:
+        if name in (AlgorithmName.RANDOM, AlgorithmName.HYPERBAND):
+            # hyperband: Katib's service samples new configurations uniformly at random;
+            # the brackets and the resource values are the scheduler's (_hyperband).
             return RandomSampler(seed=seed)
         if name is AlgorithmName.GRID:
             return GridSampler(_grid(spec), seed=seed)

@@ -80,9 +80,15 @@ def owner_is_gone(value: object) -> bool:
 
 def retry_interrupted(study: optuna.Study, trial: FrozenTrial) -> None:
     """Enqueue a copy of an interrupted trial: same parameters, same name."""
+    # Keeps hyperband's slot (odsweep_hb_slot): the re-run takes the same place.
+    kept = {k: v for k, v in trial.user_attrs.items() if k.startswith("odsweep_hb_")}
     study.enqueue_trial(
         trial.params,
-        user_attrs={NAME_ATTR: trial.user_attrs.get(NAME_ATTR), "odsweep_retry_of": trial.number},
+        user_attrs={
+            **kept,
+            NAME_ATTR: trial.user_attrs.get(NAME_ATTR),
+            "odsweep_retry_of": trial.number,
+        },
         skip_if_exists=False,
     )
     logger.info(
