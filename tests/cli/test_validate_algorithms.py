@@ -9,7 +9,7 @@ import pytest
 from odsweep.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
-SUPPORTED = "random, tpe, grid, multivariate-tpe, cmaes, sobol, bayesianoptimization"
+SUPPORTED = "random, tpe, grid, multivariate-tpe, cmaes, sobol, bayesianoptimization, hyperband"
 
 
 def validate(capsys: pytest.CaptureFixture[str], spec: Path) -> tuple[int, str]:

@@ -98,7 +98,7 @@ def test_katib_algorithms_odsweep_cannot_run_are_refused(name: str, why: str) ->
     with pytest.raises(InputError, match=exact_line(
         f"spec.algorithm.algorithmName: {name} is a Katib algorithm odsweep does not support: "
         f"{why}, got {name!r}; use one of random, tpe, grid, multivariate-tpe, cmaes, sobol, "
-        "bayesianoptimization"
+        "bayesianoptimization, hyperband"
     )):  # fmt: skip
         parse(doc_with(name))
 

@@ -45,7 +45,13 @@ def _write_spec(tmp_path: Path, algorithm: str) -> str:
             },
             "algorithm": {"algorithmName": algorithm},
             "maxTrialCount": 6,
-            "parameters": PARAMETERS,
+            # bayesianoptimization refuses step (Katib's skopt service ignores it).
+            "parameters": [
+                {**p, "feasibleSpace": {"min": 0.01, "max": 0.1}}
+                if algorithm == "bayesianoptimization" and p["name"] == "learning-rate"
+                else p
+                for p in PARAMETERS
+            ],
         },
     }
     path = tmp_path / "search.yaml"
