@@ -114,6 +114,29 @@ def study_lock(study: Any) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def creation_lock(url: str) -> Iterator[None]:
+    """Held while the study's tables and the study itself are created: two workers
+    starting at once on an empty database would both create Optuna's schema, and one
+    would fail on a duplicate type. ``url`` is the SQLAlchemy one (no-op but PostgreSQL)."""
+    if not url.lower().startswith("postgresql"):
+        yield
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn, conn.begin():
+            conn.execute(
+                text(f"SET LOCAL idle_in_transaction_session_timeout = '{LOCK_IDLE_TIMEOUT}'")
+            )
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("")})
+            yield
+    finally:
+        engine.dispose()
+
+
 def claim_end(study: Any, me: str, *, gone: Any) -> str:
     """Who selects, exports and reports: the first worker to ask, or this one when that
     worker is known to be gone (``gone(owner)``). Returns that worker's id."""

@@ -25,7 +25,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from odsweep.backends.optuna._guard import db_reason
-from odsweep.backends.optuna._shared import Liveness, study_lock
+from odsweep.backends.optuna._shared import Liveness, creation_lock, study_lock
 from odsweep.errors import InputError
 from odsweep.secrets import mask_url
 from odsweep.spec import ObjectiveType, SearchSpec, spec_to_dict
@@ -147,23 +147,23 @@ def _open(
     sampler: optuna.samplers.BaseSampler,
     liveness: Liveness,
 ) -> optuna.Study:
-    storage = optuna.storages.RDBStorage(
-        engine_url(storage_url),
-        heartbeat_interval=liveness.heartbeat,
-        grace_period=liveness.grace,
-    )
-    direction = (
-        StudyDirection.MAXIMIZE
-        if spec.objective.type is ObjectiveType.MAXIMIZE
-        else StudyDirection.MINIMIZE
-    )
-    study = optuna.create_study(
-        study_name=spec.name,
-        storage=storage,
-        sampler=sampler,
-        direction=direction,
-        load_if_exists=True,
-    )
+    url = engine_url(storage_url)
+    with creation_lock(url):
+        storage = optuna.storages.RDBStorage(
+            url, heartbeat_interval=liveness.heartbeat, grace_period=liveness.grace
+        )
+        direction = (
+            StudyDirection.MAXIMIZE
+            if spec.objective.type is ObjectiveType.MAXIMIZE
+            else StudyDirection.MINIMIZE
+        )
+        study = optuna.create_study(
+            study_name=spec.name,
+            storage=storage,
+            sampler=sampler,
+            direction=direction,
+            load_if_exists=True,
+        )
     # Under the study lock: two workers starting at once must not both find no
     # fingerprint and each record their own.
     with study_lock(study):
