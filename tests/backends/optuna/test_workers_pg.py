@@ -10,6 +10,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import time
@@ -26,7 +27,7 @@ from odsweep.backends.optuna._study import INTERRUPTED_ATTR, NAME_ATTR, OWNER_AT
 from odsweep.errors import InputError, OdsweepError
 from odsweep.spec import load_spec
 from tests.backends.optuna.test_engine import FAKE, write_spec
-from tests.pg_fixtures import PASSWORD, pg_server, pg_url
+from tests.pg_fixtures import PASSWORD, PgServer, pg_server, pg_url
 
 __all__ = ["pg_server", "pg_url"]
 
@@ -261,3 +262,31 @@ def test_a_worker_with_another_spec_is_refused(tmp_path: Path, pg_url: str, fake
     # Its own parallelism is a worker's business, not the search's.
     same = write_spec(tmp_path / "c.yaml", maxTrialCount=2, parallelTrialCount=1)
     pg_engine(tmp_path, same, pg_url)
+
+
+def test_a_worker_cut_off_from_the_study_stops_its_trials(
+    tmp_path: Path, pg_url: str, pg_server: PgServer, fake_env: None
+) -> None:
+    spec = spec_of(tmp_path, maxTrialCount=2, parallelTrialCount=1)
+    worker = start_workers(tmp_path, spec, pg_url, 1, parallel=1, env={"FAKE_DELAY": "30"})[0]
+    trial = tmp_path / "out" / "trials" / "fake-1" / "result.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not trial.is_file():  # its trial runs
+        time.sleep(0.1)
+    assert trial.is_file()
+    # The database refuses this worker from now on (its sessions are ended too).
+    db = pg_url.rsplit("/", 1)[1]
+    pg_server.admin(f"ALTER DATABASE {db} ALLOW_CONNECTIONS false")
+    pg_server.admin(
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
+    )
+    [result] = join(tmp_path, [worker])
+    assert result["exit"] == 1
+    assert re.match(
+        r"lost the study at postgresql://odsweep:\*\*\*@127\.0\.0\.1:\d+/\w+ for \d+ s \(.+\): "
+        r"stopped this worker's trials before another worker takes them over; run the same "
+        r"command again once the database is reachable$",
+        result["error"],
+    ), result["error"]
+    assert json.loads(trial.read_text())["status"] == "stopped"
+    assert_no_password(tmp_path)
