@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -55,11 +56,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
+@contextmanager
+def running_server() -> Iterator[PgServer]:
+    """Start a throwaway server (initdb in a temp folder); stopped and removed after.
+
+    Raises:
+        FileNotFoundError: no PostgreSQL server binaries on this machine.
+    """
     bindir = _bindir()
     if bindir is None:
-        pytest.skip("no PostgreSQL server binaries; run scripts/bootstrap.sh as root")
+        raise FileNotFoundError("no PostgreSQL server binaries; run scripts/bootstrap.sh as root")
     root = tempfile.mkdtemp(prefix="odsweep-pg-")
     as_user: list[str] = []
     if os.getuid() == 0:
@@ -95,6 +101,14 @@ def pg_server() -> Iterator[PgServer]:
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    if _bindir() is None:
+        pytest.skip("no PostgreSQL server binaries; run scripts/bootstrap.sh as root")
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture
