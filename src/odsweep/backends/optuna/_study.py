@@ -5,7 +5,9 @@ Each logical trial has a name ``<spec name>-<n>`` (its directory's name) kept in
 Optuna trial's user attribute ``odsweep_trial``. A trial left RUNNING by a process
 that no longer exists and whose own record is not final is failed and marked
 ``odsweep_interrupted``, and a copy with the same parameters and the same name is
-enqueued: it re-runs and counts once (see ``_record.recover``).
+enqueued: it re-runs and counts once (see ``_record.recover``); on a shared study, a
+trial whose heartbeat is older than the grace period is taken over the same way by any
+worker (``_record.take_over``).
 """
 
 from __future__ import annotations
