@@ -9,3 +9,14 @@ if ! python3 -m uv --version 2>/dev/null | grep -qx "uv $UV_VERSION"; then
 fi
 # --locked: fail instead of silently re-resolving when uv.lock is out of date.
 python3 -m uv sync --locked --quiet
+# The PostgreSQL server the shared-study tests start on 127.0.0.1 (pytest -m postgres)
+# and the README's several-machines setup use: the system package, installed when
+# missing and we may (root); otherwise say how.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  else
+    echo "note: no PostgreSQL server found; the 'postgres' tests need it:" \
+      "sudo apt-get install postgresql (Debian/Ubuntu)" >&2
+  fi
+fi

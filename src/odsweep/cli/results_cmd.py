@@ -139,5 +139,5 @@ def dashboard(args: argparse.Namespace) -> int:
         storage.check_study_url(args.storage)
     check_port_free(args.port)
     print(f"optuna-dashboard on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
-    run_server(url, host="127.0.0.1", port=args.port)
+    run_server(storage.engine_url(url), host="127.0.0.1", port=args.port)
     return EXIT_OK

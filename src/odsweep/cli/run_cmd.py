@@ -27,6 +27,13 @@ def register(sub: Any) -> None:
         "a local ./runs/gs/<bucket>/<path>/study.db; a PostgreSQL URL shares one study "
         "between machines)",
     )
+    p.add_argument(
+        "--parallel",
+        type=int,
+        metavar="N",
+        help="trials this machine runs at once (default: parallelTrialCount); each worker "
+        "of a shared study may give its own, maxTrialCount holds for the whole study",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
         "--backend",
@@ -56,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     from odsweep.sweep import run_katib_sweep, run_sweep
 
     if args.backend == "katib":
+        if args.parallel is not None:
+            raise InputError(
+                "--parallel: only with --backend optuna (Katib runs parallelTrialCount)"
+            )
         if not args.output or args.storage:
             raise InputError(
                 "--backend katib: give --output gs://BUCKET/PATH (the trial pods write there) "
@@ -73,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         katib_only = [f for f in ("namespace", "image", "spec_uri", "timeout") if getattr(args, f)]
+        if args.parallel is not None and args.parallel < 1:
+            raise InputError(f"--parallel: must be at least 1, got {args.parallel}")
         if katib_only or args.delete_experiment:
             flags = (
                 ", ".join("--" + f.replace("_", "-") for f in katib_only) or "--delete-experiment"
@@ -88,7 +101,11 @@ def run(args: argparse.Namespace) -> int:
             output_dir=args.output,
             storage_url=args.storage,
             show_progress=not args.no_progress,
+            parallel=args.parallel,
         )
+    if result.finished_by:  # a worker of a shared study; another one did the end
+        print(f"\n{result.message}")
+        return EXIT_OK
     best = result.best
     assert best is not None  # run_sweep raises otherwise
     params = ", ".join(f"{k}={v}" for k, v in best.params.items())

@@ -28,6 +28,8 @@ class SearchOutcome:
         where: Where the search's state lives, for the user (a study URL with any
             password masked, or ``Katib Experiment <ns>/<name>``).
         look: Where to look when something failed (trial logs, ``kubectl describe``).
+        finished_by: Empty when this process ends the sweep (selects, exports,
+            reports); else the id of the worker of a shared study that does it.
     """
 
     verdict: enum.Enum
@@ -36,6 +38,7 @@ class SearchOutcome:
     message: str
     where: str = ""
     look: str = ""
+    finished_by: str = ""
 
 
 class Engine(Protocol):

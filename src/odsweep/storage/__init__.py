@@ -27,12 +27,13 @@ import re
 from odsweep.errors import InputError
 from odsweep.storage import _local
 from odsweep.storage._errors import StorageError
-from odsweep.storage._study_url import check_study_url
+from odsweep.storage._study_url import check_study_url, engine_url
 
 __all__ = [
     "StorageError",
     "check_study_url",
     "check_uri",
+    "engine_url",
     "exists",
     "glob",
     "is_dir",

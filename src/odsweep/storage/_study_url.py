@@ -8,6 +8,23 @@ from odsweep.errors import InputError
 from odsweep.secrets import mask_text, mask_url
 
 _EXAMPLES = "e.g. sqlite:///study.db or postgresql://USER@HOST/DB (password as USER:PASSWORD)"
+# SQLAlchemy reads a bare postgresql:// (and the libpq alias postgres://) as psycopg2;
+# the lock ships psycopg 3, so those URLs are opened with its dialect.
+_PSYCOPG_SCHEMES = ("postgresql://", "postgres://")
+_PSYCOPG = "postgresql+psycopg://"
+
+
+def engine_url(url: str) -> str:
+    """The URL SQLAlchemy/Optuna are given for ``url``: a bare ``postgresql://`` or
+    ``postgres://`` becomes ``postgresql+psycopg://`` (the driver in the lock); any other
+    URL, an explicit ``postgresql+DRIVER://`` included, is unchanged."""
+    lowered = url.lower()
+    for scheme in _PSYCOPG_SCHEMES:
+        if lowered.startswith(scheme):
+            return _PSYCOPG + url[len(scheme) :]
+    return url
+
+
 # The pip package of each Python driver module SQLAlchemy may ask for.
 _DRIVER_PACKAGES = {
     "psycopg": "'psycopg[binary]'",
@@ -31,8 +48,15 @@ def check_study_url(url: str, *, key: str = "--storage") -> None:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
     shown = mask_url(url)
+    if url.lower().startswith("mysql"):
+        # Optuna could use MySQL, but its driver is not in the lock and no MySQL server
+        # was ever run against odsweep: refused rather than half supported.
+        raise InputError(
+            f"{key}: MySQL studies are not supported, got {shown!r}; use PostgreSQL "
+            "(postgresql://USER:PASSWORD@HOST/DB) to share a study between machines"
+        )
     try:
-        parsed = make_url(url)
+        parsed = make_url(engine_url(url))
     except (ArgumentError, ValueError):
         raise InputError(f"{key}: not a database URL, got {shown!r}; {_EXAMPLES}") from None
     try:

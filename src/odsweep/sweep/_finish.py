@@ -49,6 +49,7 @@ class SweepResult:
     report_html: str
     message: str
     study: str = ""
+    finished_by: str = ""  # another worker of a shared study selects, exports, reports
 
 
 # -- selection --------------------------------------------------------------------------

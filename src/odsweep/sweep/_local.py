@@ -11,7 +11,7 @@ from odsweep.results import SPEC_SNAPSHOT, TRIALS_DIR, SearchOutcome
 from odsweep.runlock import maybe_run_lock
 from odsweep.secrets import mask_url
 from odsweep.spec import SearchSpec, load_spec
-from odsweep.sweep._finish import SweepResult, finish
+from odsweep.sweep._finish import SearchFailed, SweepResult, finish
 from odsweep.sweep._layout import (
     default_output,
     default_storage,
@@ -32,6 +32,7 @@ def run_local_search(
     argv_prefix: Sequence[str] | None = None,
     poll_seconds: float = 1.0,
     write_snapshot: bool = False,
+    parallel: int | None = None,
 ) -> SearchOutcome:
     """Run (or resume) the search on this machine.
 
@@ -50,6 +51,7 @@ def run_local_search(
         argv_prefix=list(argv_prefix) if argv_prefix else None,
         poll_seconds=poll_seconds,
         log_dir=storage.join(state_dir, TRIALS_DIR) if storage.is_remote(output_dir) else None,
+        parallel=parallel,
     )
     if write_snapshot:
         snapshot_spec(spec, output_dir)
@@ -64,8 +66,13 @@ def run_sweep(
     show_progress: bool = True,
     argv_prefix: Sequence[str] | None = None,
     poll_seconds: float = 1.0,
+    parallel: int | None = None,
 ) -> SweepResult:
     """Validate, search, then finish (select, export and verify, report).
+
+    With a shared study (PostgreSQL) several workers run this at once; the one that
+    claims the end finishes, the others return a result without a winner that says
+    which worker finishes (``SweepResult.finished_by``).
 
     Raises:
         InputError: a bad spec (nothing run).
@@ -96,5 +103,28 @@ def run_sweep(
             argv_prefix=argv_prefix,
             poll_seconds=poll_seconds,
             write_snapshot=True,
+            parallel=parallel,
         )
+        if outcome.finished_by:
+            return ended_elsewhere(spec, output_dir, outcome)
         return finish(spec, output_dir, outcome)
+
+
+def ended_elsewhere(spec: SearchSpec, output_dir: str, outcome: SearchOutcome) -> SweepResult:
+    """This worker's part of a shared sweep is over; another worker does the end.
+
+    Raises:
+        SearchFailed: the search failed (every worker exits 1, not only the one that
+            writes the report).
+    """
+    who = outcome.finished_by
+    if not outcome.succeeded:
+        raise SearchFailed(
+            f"search {spec.name!r} failed: {outcome.message}; worker {who} writes the "
+            f"report in {output_dir}"
+        )
+    message = (
+        f"{outcome.message}; the selection, export and report are done by worker {who} "
+        f"(then: odsweep best {output_dir})"
+    )
+    return SweepResult(output_dir, None, None, "", message, study=outcome.where, finished_by=who)

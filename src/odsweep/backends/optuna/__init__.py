@@ -4,7 +4,9 @@
   as the Optuna sampler closest to Katib's suggestion service, and the spec's space as
   Optuna calls (bounds inclusive).
 - ``LocalEngine`` (``_engine``): the search loop; trials are ``odsweep trial``
-  processes (``_launcher``), the study lives in SQLite/PostgreSQL (``_study``).
+  processes (``_launcher``), the study lives in SQLite/PostgreSQL (``_study``); several
+  workers share a PostgreSQL one under its study lock (``_shared``), a dead worker's
+  trials are taken over by heartbeat (``_record.take_over``).
 - ``median_stop``, ``verdict``, ``slots_to_launch``, ``Tally``, ``Verdict``,
   ``STOP_RUNNING_TRIALS_ON_END`` (``_policy``): early stopping, end of search and
   parallelism as Katib's controller decides them. Pure: importing them does not import

@@ -12,22 +12,23 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import optuna
-from optuna.trial import TrialState
 
 from odsweep import storage
 from odsweep.backends.optuna import _budget as budget
 from odsweep.backends.optuna import _guard as guard
 from odsweep.backends.optuna import _policy as policy
 from odsweep.backends.optuna import _record as recorder
+from odsweep.backends.optuna import _shared as shared
 from odsweep.backends.optuna import _study as studies
-from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_trial
+from odsweep.backends.optuna import _views as views
+from odsweep.backends.optuna._launcher import Resources, TrialProcess, start_trial, upload_logs
 from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
-from odsweep.errors import EXIT_SIGTERM, InputError, OdsweepError
+from odsweep.errors import EXIT_SIGTERM
 from odsweep.results import (
     TRIALS_DIR,
     SearchOutcome,
@@ -44,6 +45,9 @@ logger = logging.getLogger(__name__)
 # Test hook (fault injection): kill the engine after a trial's final result.json is
 # written and before the study is told. Never set it outside tests.
 TEST_KILL_BEFORE_TELL = "ODSWEEP_TEST_KILL_BEFORE_TELL"
+# Test hook: called before each attempt to start trials, outside the study lock (a
+# barrier there makes workers ask at the same instant). Never set outside tests.
+before_launch: Callable[[], None] | None = None
 
 
 class LocalEngine:
@@ -60,6 +64,7 @@ class LocalEngine:
             trial folders themselves.
         poll_seconds: How often running trials are looked at.
         argv_prefix: Replaces ``python`` in the trial command (tests use it).
+        parallel: This worker's trials at once (default: ``parallelTrialCount``).
     """
 
     def __init__(
@@ -73,6 +78,7 @@ class LocalEngine:
         show_progress: bool = True,
         argv_prefix: list[str] | None = None,
         log_dir: str | None = None,
+        parallel: int | None = None,
     ) -> None:
         if log_dir is None and storage.is_remote(output_dir):
             raise ValueError(f"a local log_dir is needed for the remote output {output_dir}")
@@ -91,7 +97,12 @@ class LocalEngine:
             guard.check_trials_known(
                 output_dir=output_dir, trials_dir=self.trials_dir, known=known, study=spec.name
             )
-        self.study = studies.open_study(spec, storage_url, sampler=make_sampler(spec))
+        self.liveness = shared.Liveness.from_env()
+        self.study = studies.open_study(
+            spec, storage_url, sampler=make_sampler(spec), liveness=self.liveness
+        )
+        self.shared = shared.is_shared(self.study)
+        self.contact = shared.Contact(self.liveness, mask_url(storage_url))
         if guard.sqlite_path(storage_url) is None:  # a server study: read through Optuna
             known = guard.StudyTrials(
                 url=storage_url,
@@ -101,7 +112,8 @@ class LocalEngine:
             guard.check_trials_known(
                 output_dir=output_dir, trials_dir=self.trials_dir, known=known, study=spec.name
             )
-        self.resources = Resources(parallel=spec.parallel_trial_count)
+        self.parallel = parallel or spec.parallel_trial_count
+        self.resources = Resources(parallel=self.parallel)
         self.running: dict[int, TrialProcess] = {}
         self.progress = Progress(spec, enabled=show_progress)
         self.plan = budget.plan_of(spec)  # hyperband's brackets, else None
@@ -120,6 +132,10 @@ class LocalEngine:
             logger.info("resuming: %d interrupted trial(s) will run again", len(recovery.rerun))
         try:
             verdict = self._loop()
+            finished_by = self._end_claim() if self.shared else ""
+        except shared.StudyUnreachable:
+            self._stop_all(reason="the study is unreachable", tell=False, record=False)
+            raise
         except BaseException:
             # Interrupted: the trials are stopped and say so in result.json, but stay
             # RUNNING in the study, so that resuming re-runs them (same parameters).
@@ -134,40 +150,97 @@ class LocalEngine:
             message=self._message(verdict),
             where=mask_url(self.storage_url),
             look=f"the trial logs in {self.trials_dir}",
+            finished_by=finished_by,
         )
 
     def _loop(self) -> policy.Verdict:
-        last_beat = 0.0
-        ended: policy.Verdict | None = None
+        self._last_beat = 0.0
+        self._ended: policy.Verdict | None = None
         while True:
-            self._collect()
-            tally = self.tally()
-            self.progress.update(tally, self._best_value())
-            if ended is None:
-                decision = policy.verdict(tally, spec=self.spec, goal_reached=self._goal_reached())
-                if decision is not policy.Verdict.CONTINUE:
-                    # Katib's verdict is final once reached; running trials finish on
-                    # their own (and may still become the best) unless the policy says
-                    # to stop them.
-                    ended = decision
-                    if self.running and policy.STOP_RUNNING_TRIALS_ON_END[decision]:
-                        self._stop_all(reason=f"the search ended ({decision.value})")
-                    elif self.running:
-                        logger.info(
-                            "%s; waiting for %d running trial(s)", decision.value, len(self.running)
-                        )
-            if ended is not None:
-                if not self.running:
-                    return ended
+            try:
+                done = self._tick()
+            except shared.db_errors() as exc:
+                # Cut off from the study: the trials go on while other workers cannot
+                # yet take them over; past that, StudyUnreachable stops them.
+                self.contact.lost(exc, guard.db_reason(exc))
+                done = None
             else:
-                for _ in range(policy.slots_to_launch(tally, spec=self.spec)):
+                self.contact.ok()
+            if done is not None:
+                return done
+            time.sleep(self.poll_seconds)
+
+    def _tick(self) -> policy.Verdict | None:
+        """One look at the trials and the study; the verdict once the search is over."""
+        self._collect()
+        tally = self.tally()
+        self.progress.update(tally, self._best_value())
+        if self._ended is None:
+            decision = policy.verdict(tally, spec=self.spec, goal_reached=self._goal_reached())
+            if decision is not policy.Verdict.CONTINUE:
+                # Katib's verdict is final once reached; running trials finish on
+                # their own (and may still become the best) unless the policy says
+                # to stop them.
+                self._ended = decision
+                if self.running and policy.STOP_RUNNING_TRIALS_ON_END[decision]:
+                    self._stop_all(reason=f"the search ended ({decision.value})")
+                elif self.running:
+                    logger.info(
+                        "%s; waiting for %d running trial(s)", decision.value, len(self.running)
+                    )
+        if self._ended is not None:
+            if not self.running:
+                return self._ended
+        elif self._slots(tally) > 0:
+            self._launch_some()
+        if time.monotonic() - self._last_beat > self.liveness.heartbeat / 2:
+            for proc in self.running.values():
+                studies.heartbeat(self.study, self._trial_id(proc.number))
+            if self.shared:  # a dead worker's trials, once their heartbeat is too old
+                recorder.take_over(self.study, self.trials_dir)
+            self._last_beat = time.monotonic()
+        return None
+
+    def _slots(self, tally: policy.Tally) -> int:
+        return policy.worker_slots(
+            tally, spec=self.spec, running_here=len(self.running), parallel=self.parallel
+        )
+
+    def _launch_some(self) -> None:
+        """Count and start trials under the study lock: workers asking at the same
+        instant take turns, each seeing the trials the other just started."""
+        if before_launch is not None:
+            before_launch()
+        with shared.study_lock(self.study):
+            tally = self.tally()
+            if policy.verdict(tally, spec=self.spec, goal_reached=self._goal_reached()) is (
+                policy.Verdict.CONTINUE
+            ):
+                for _ in range(self._slots(tally)):
                     if not self._launch():
                         break
-            if time.monotonic() - last_beat > studies.HEARTBEAT_INTERVAL / 2:
-                for proc in self.running.values():
-                    studies.heartbeat(self.study, self._trial_id(proc.number))
-                last_beat = time.monotonic()
-            time.sleep(self.poll_seconds)
+        # Beat now, after the whole batch: a heartbeat row is what lets another worker
+        # take a trial over.
+        self._last_beat = 0.0
+
+    def _end_claim(self) -> str:
+        """Wait for every worker's trials to end, then claim the end of the sweep;
+        returns "" when this worker selects, exports and reports, else who does."""
+        waiting = False
+        while True:
+            try:
+                recorder.take_over(self.study, self.trials_dir)
+                running = self.tally().running
+                if running == 0:
+                    who = shared.claim_end(self.study, studies.owner(), gone=studies.owner_is_gone)
+                    self.contact.ok()
+                    return "" if who == studies.owner() else who
+            except shared.db_errors() as exc:
+                self.contact.lost(exc, guard.db_reason(exc))
+            if not waiting:
+                logger.info("waiting for the other workers' trials to end")
+                waiting = True
+            time.sleep(max(self.poll_seconds, 0.2))
 
     def _launch(self) -> bool:
         if self.plan is not None and not budget.enqueue_next(self.study, self.spec, self.plan):
@@ -230,7 +303,9 @@ class LocalEngine:
             proc.early_stopping = True
             proc.terminate()
 
-    def _finish(self, proc: TrialProcess, code: int, *, tell: bool = True) -> None:
+    def _finish(
+        self, proc: TrialProcess, code: int, *, tell: bool = True, record: bool = True
+    ) -> None:
         # Read after the process exited: its last eval is in this read.
         result = read_result_checked(proc.trial_dir)
         if result is None:
@@ -259,17 +334,19 @@ class LocalEngine:
             result, extra={**result.extra, "wall_seconds": wall, budget.STEPS_KEY: steps}
         )
         write_result(proc.trial_dir, result)
-        _upload_logs(proc)
+        upload_logs(proc)
         if os.environ.get(TEST_KILL_BEFORE_TELL) == "1":
             # Test hook only: die as a SIGKILL would, between the record and the tell.
             os.kill(os.getpid(), signal.SIGKILL)
-        if tell:
+        if not record:  # the study is unreachable: its result.json says it all
+            pass
+        elif tell:
             recorder.tell_result(self.study, proc.number, result)
         else:  # interrupted: stays RUNNING to re-run, but its curve is kept
             recorder.report_evals(self.study, proc.number, result)
         self.progress.trial_done(result)
 
-    def _stop_all(self, *, reason: str, tell: bool = True) -> None:
+    def _stop_all(self, *, reason: str, tell: bool = True, record: bool = True) -> None:
         """SIGTERM every running trial and wait for each to record ``stopped``."""
         if not self.running:
             return
@@ -284,7 +361,7 @@ class LocalEngine:
                 if code is not None:
                     proc.close()
                     del self.running[number]
-                    self._finish(proc, code, tell=tell)
+                    self._finish(proc, code, tell=tell, record=record)
             time.sleep(0.2)
         for proc in self.running.values():  # did not stop within a minute
             proc.process.kill()
@@ -300,55 +377,16 @@ class LocalEngine:
         )
 
     def results(self) -> tuple[TrialResult, ...]:
-        """Every logical trial's result.json, in trial order (missing ones skipped).
-
-        A finished trial whose result.json is damaged keeps the study's record (it is
-        not re-run) and is left out here, with a warning naming the file.
-        """
-        out = []
-        for trial in studies.logical_trials(self.study):
-            name = trial.user_attrs.get(studies.NAME_ATTR)
-            if isinstance(name, str):
-                try:
-                    result = read_result_checked(storage.join(self.trials_dir, name))
-                except InputError as exc:
-                    logger.warning("%s (the study keeps its %s record)", exc, trial.state.name)
-                    continue
-                if result is not None:
-                    out.append(result)
-        return tuple(out)
+        return views.results(self.study, self.trials_dir)
 
     def tally(self) -> policy.Tally:
-        counts = dict.fromkeys(TrialStatus, 0)
-        for trial in studies.logical_trials(self.study):
-            if trial.state is TrialState.RUNNING:
-                counts[TrialStatus.RUNNING] += 1
-                continue
-            status = trial.user_attrs.get(studies.STATUS_ATTR)
-            counts[TrialStatus(status) if status else _status_of(trial.state)] += 1
-        return policy.Tally(
-            succeeded=counts[TrialStatus.SUCCEEDED],
-            failed=counts[TrialStatus.FAILED],
-            early_stopped=counts[TrialStatus.EARLY_STOPPED],
-            stopped=counts[TrialStatus.STOPPED],
-            running=counts[TrialStatus.RUNNING],
-        )
+        return views.tally(self.study)
 
     def _completed_curves(self) -> list[list[float]]:
-        curves = []
-        for trial in studies.logical_trials(self.study):
-            if trial.user_attrs.get(studies.STATUS_ATTR) == TrialStatus.SUCCEEDED.value:
-                values = trial.intermediate_values
-                curves.append([values[s] for s in sorted(values)])
-        return curves
+        return views.completed_curves(self.study)
 
     def _best_value(self) -> float | None:
-        values = [
-            t.value
-            for t in studies.logical_trials(self.study)
-            if t.state is TrialState.COMPLETE and t.value is not None
-        ]
-        return self.spec.objective.best(values)
+        return views.best_value(self.study, self.spec)
 
     def _goal_reached(self) -> bool:
         best = self._best_value()
@@ -360,29 +398,6 @@ class LocalEngine:
             f"{verdict.value}: {tally.succeeded} succeeded, {tally.failed} failed, "
             f"{tally.early_stopped} early stopped, {tally.stopped} stopped"
         )
-
-
-def _status_of(state: TrialState) -> TrialStatus:
-    if state is TrialState.COMPLETE:
-        return TrialStatus.SUCCEEDED
-    if state is TrialState.PRUNED:
-        return TrialStatus.EARLY_STOPPED
-    return TrialStatus.FAILED
-
-
-def _upload_logs(proc: TrialProcess) -> None:
-    """Copy a remote trial's logs from their local folder into its ``gs://`` folder."""
-    if not storage.is_remote(proc.trial_dir):
-        return
-    for log in proc.logs:
-        name = os.path.basename(str(log.name))
-        try:
-            with open(log.name, "rb") as fh:
-                storage.write_bytes_atomic(storage.join(proc.trial_dir, name), fh.read())
-        except (OSError, OdsweepError) as exc:  # the logs stay on this machine
-            logger.warning(
-                "could not upload %s of %s: %s (kept at %s)", name, proc.name, exc, log.name
-            )
 
 
 def _show(params: Mapping[str, object]) -> str:

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from odsweep import storage
 from odsweep.backends.optuna._attempts import set_aside, set_aside_local
+from odsweep.errors import OdsweepError
 from odsweep.results import STDERR_LOG, STDOUT_LOG
 
 logger = logging.getLogger(__name__)
@@ -188,3 +189,18 @@ def start_trial(
         env=dict(env),
         logs=(stdout, stderr),
     )
+
+
+def upload_logs(proc: TrialProcess) -> None:
+    """Copy a remote trial's logs from their local folder into its ``gs://`` folder."""
+    if not storage.is_remote(proc.trial_dir):
+        return
+    for log in proc.logs:
+        name = os.path.basename(str(log.name))
+        try:
+            with open(log.name, "rb") as fh:
+                storage.write_bytes_atomic(storage.join(proc.trial_dir, name), fh.read())
+        except (OSError, OdsweepError) as exc:  # the logs stay on this machine
+            logger.warning(
+                "could not upload %s of %s: %s (kept at %s)", name, proc.name, exc, log.name
+            )

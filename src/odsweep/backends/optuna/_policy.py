@@ -185,3 +185,26 @@ def slots_to_launch(tally: Tally, *, spec: SearchSpec) -> int:
     by_parallelism = spec.parallel_trial_count - tally.running
     by_budget = spec.max_trial_count - tally.finished - tally.running
     return max(0, min(by_parallelism, by_budget))
+
+
+def worker_slots(tally: Tally, *, spec: SearchSpec, running_here: int, parallel: int) -> int:
+    """:func:`slots_to_launch` for one of several workers sharing a study.
+
+    ``min(parallel - running_here, maxTrialCount - finished - running)``, never below 0:
+    each worker runs at most its own ``parallel`` trials (``parallelTrialCount`` or its
+    ``--parallel``), and the study as a whole never starts more than ``maxTrialCount``
+    (``tally`` counts every worker's trials). The count and the asks that follow must
+    happen under the study lock, or two workers would both see the same free slots.
+
+    Args:
+        tally: The whole study's counts.
+        spec: ``max_trial_count``.
+        running_here: The trials this worker runs now.
+        parallel: This worker's parallelism.
+
+    Returns:
+        The number of trials this worker starts now, >= 0.
+    """
+    by_parallelism = parallel - running_here
+    by_budget = spec.max_trial_count - tally.finished - tally.running
+    return max(0, min(by_parallelism, by_budget))

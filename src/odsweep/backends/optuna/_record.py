@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import optuna
 from optuna.trial import TrialState
@@ -24,6 +25,7 @@ from optuna.trial import TrialState
 from odsweep import storage
 from odsweep.backends.optuna import _study as studies
 from odsweep.backends.optuna._budget import settle_decided
+from odsweep.backends.optuna._shared import study_lock
 from odsweep.errors import InputError
 from odsweep.results import TrialResult, TrialStatus, read_result_checked
 
@@ -89,6 +91,15 @@ def recover(study: optuna.Study, trials_dir: str) -> Recovery:
     """Settle the trials whose engine on this host is gone; re-run only unfinished ones."""
     rerun: list[str] = []
     recorded: list[str] = []
+    with study_lock(study):  # not inside take_over's: each holds a connection of its own
+        _recover_gone(study, trials_dir, rerun, recorded)
+    rerun_stale, recorded_stale = take_over(study, trials_dir)
+    return Recovery(rerun=(*rerun, *rerun_stale), recorded=(*recorded, *recorded_stale))
+
+
+def _recover_gone(
+    study: optuna.Study, trials_dir: str, rerun: list[str], recorded: list[str]
+) -> None:
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if not studies.owner_is_gone(trial.system_attrs.get(studies.OWNER_ATTR)):
             continue
@@ -111,8 +122,42 @@ def recover(study: optuna.Study, trials_dir: str) -> Recovery:
         study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
         studies.retry_interrupted(study, trial)
         rerun.append(str(name))
-    # Trials of other hosts: Optuna's heartbeat decides (grace period), then
-    # the stale-trial callback re-enqueues them.
-    with studies.quiet_heartbeat():
-        optuna.storages.fail_stale_trials(study)
-    return Recovery(rerun=tuple(rerun), recorded=tuple(recorded))
+
+
+def take_over(study: optuna.Study, trials_dir: str) -> tuple[list[str], list[str]]:
+    """Settle the RUNNING trials whose heartbeat is older than the grace period (their
+    worker died or lost the database): recorded from their ``result.json`` when it is
+    final, else failed, marked interrupted and enqueued again under the same name (the
+    next ask of any worker runs it; its folder is then moved aside, not wiped).
+
+    Under the study lock, so that no worker starts a new trial in the budget slot
+    between the failing and the re-enqueueing. Each trial's change from RUNNING is
+    atomic in Optuna's storage: of two workers racing, one wins and the other skips.
+    """
+    from optuna.exceptions import UpdateFinishedTrialError
+
+    storage: Any = study._storage  # the heartbeat half of Optuna's RDB storage
+    rerun: list[str] = []
+    recorded: list[str] = []
+    with study_lock(study):
+        for tid in storage._get_stale_trial_ids(study._study_id):
+            trial = storage.get_trial(tid)
+            name = trial.user_attrs.get(studies.NAME_ATTR)
+            final = _final_record(trials_dir, name)
+            try:
+                if final is not None:
+                    tell_result(study, trial.number, final)
+                    recorded.append(str(name))
+                    continue
+                storage.set_trial_state_values(tid, TrialState.FAIL)
+            except UpdateFinishedTrialError:
+                continue  # another worker settled it first
+            storage.set_trial_user_attr(tid, studies.INTERRUPTED_ATTR, True)
+            logger.warning(
+                "%s: its worker %s stopped sending heartbeats; taking it over",
+                name,
+                trial.system_attrs.get(studies.OWNER_ATTR, "?"),
+            )
+            studies.retry_interrupted(study, trial)
+            rerun.append(str(name))
+    return rerun, recorded

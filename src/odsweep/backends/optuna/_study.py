@@ -5,7 +5,9 @@ Each logical trial has a name ``<spec name>-<n>`` (its directory's name) kept in
 Optuna trial's user attribute ``odsweep_trial``. A trial left RUNNING by a process
 that no longer exists and whose own record is not final is failed and marked
 ``odsweep_interrupted``, and a copy with the same parameters and the same name is
-enqueued: it re-runs and counts once (see ``_record.recover``).
+enqueued: it re-runs and counts once (see ``_record.recover``); on a shared study, a
+trial whose heartbeat is older than the grace period is taken over the same way by any
+worker (``_record.take_over``).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from odsweep.backends.optuna._guard import db_reason
+from odsweep.backends.optuna._shared import Liveness, creation_lock, study_lock
 from odsweep.errors import InputError
 from odsweep.secrets import mask_url
 from odsweep.spec import ObjectiveType, SearchSpec, spec_to_dict
+from odsweep.storage import engine_url
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +40,7 @@ OWNER_ATTR = "odsweep_owner"
 INTERRUPTED_ATTR = "odsweep_interrupted"
 STATUS_ATTR = "odsweep_status"
 SPEC_ATTR = "odsweep_spec_sha256"
-HEARTBEAT_INTERVAL = 30
-GRACE_PERIOD = 120
+SPEC_PARTS_ATTR = "odsweep_spec_parts"
 
 
 @contextmanager
@@ -50,12 +53,36 @@ def quiet_heartbeat() -> Iterator[None]:
         yield
 
 
+# What a worker may differ in from the study's other workers: the export (it does not
+# change a trial), where a cluster would run it, and its own parallelism (per machine).
+_NOT_FINGERPRINTED = frozenset({"export", "cluster", "parallelTrialCount"})
+_LEGACY_KEYS = ("parameters", "objective", "algorithm")
+
+
 def spec_fingerprint(spec: SearchSpec) -> str:
-    """What must not change between a sweep and its resumption (the search itself)."""
+    """The pre-shared-study fingerprint (parameters, objective, algorithm): studies made
+    before :func:`spec_parts` existed carry only this one."""
     doc = spec_to_dict(spec)
-    searched = {k: doc["spec"].get(k) for k in ("parameters", "objective", "algorithm")}
+    searched = {k: doc["spec"].get(k) for k in _LEGACY_KEYS}
     blob = json.dumps(searched, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def spec_parts(spec: SearchSpec) -> dict[str, str]:
+    """One hash per spec key that changes a trial or the search: the space, objective,
+    algorithm, early stopping, steps and eval sampling, overrides, the base config and
+    data paths, the budgets and time limits. Kept per key so that a refusal can say
+    which keys differ."""
+    body = spec_to_dict(spec)["spec"]
+    return {
+        key: hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+        for key, value in body.items()
+        if key not in _NOT_FINGERPRINTED
+    }
+
+
+def differing_keys(stored: dict[str, str], ours: dict[str, str]) -> list[str]:
+    return sorted(k for k in set(stored) | set(ours) if stored.get(k) != ours.get(k))
 
 
 def owner() -> str:
@@ -97,13 +124,12 @@ def retry_interrupted(study: optuna.Study, trial: FrozenTrial) -> None:
     )
 
 
-def _mark_and_retry(study: optuna.Study, trial: FrozenTrial) -> None:
-    study._storage.set_trial_user_attr(trial._trial_id, INTERRUPTED_ATTR, True)
-    retry_interrupted(study, study._storage.get_trial(trial._trial_id))
-
-
 def open_study(
-    spec: SearchSpec, storage_url: str, *, sampler: optuna.samplers.BaseSampler
+    spec: SearchSpec,
+    storage_url: str,
+    *,
+    sampler: optuna.samplers.BaseSampler,
+    liveness: Liveness | None = None,
 ) -> optuna.Study:
     """Create the study or load it to resume; refuse one made from a different search.
 
@@ -114,7 +140,7 @@ def open_study(
 
     try:
         with quiet_heartbeat():
-            return _open(spec, storage_url, sampler)
+            return _open(spec, storage_url, sampler, liveness or Liveness.from_env())
     except (SQLAlchemyError, ImportError) as exc:  # ImportError: no driver for the URL
         why = db_reason(exc)
         raise InputError(
@@ -123,37 +149,55 @@ def open_study(
         ) from exc
 
 
-def _open(spec: SearchSpec, storage_url: str, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
-    storage = optuna.storages.RDBStorage(
-        storage_url,
-        heartbeat_interval=HEARTBEAT_INTERVAL,
-        grace_period=GRACE_PERIOD,
-        # Another machine's worker died (shared PostgreSQL study): re-run its trial.
-        heartbeat_stale_trial_callback=_mark_and_retry,
-    )
-    direction = (
-        StudyDirection.MAXIMIZE
-        if spec.objective.type is ObjectiveType.MAXIMIZE
-        else StudyDirection.MINIMIZE
-    )
-    study = optuna.create_study(
-        study_name=spec.name,
-        storage=storage,
-        sampler=sampler,
-        direction=direction,
-        load_if_exists=True,
-    )
-    fingerprint = spec_fingerprint(spec)
-    stored = study.user_attrs.get(SPEC_ATTR)
-    if stored is None:
-        study.set_user_attr(SPEC_ATTR, fingerprint)
-    elif stored != fingerprint:
+def _open(
+    spec: SearchSpec,
+    storage_url: str,
+    sampler: optuna.samplers.BaseSampler,
+    liveness: Liveness,
+) -> optuna.Study:
+    url = engine_url(storage_url)
+    with creation_lock(url):
+        storage = optuna.storages.RDBStorage(
+            url, heartbeat_interval=liveness.heartbeat, grace_period=liveness.grace
+        )
+        direction = (
+            StudyDirection.MAXIMIZE
+            if spec.objective.type is ObjectiveType.MAXIMIZE
+            else StudyDirection.MINIMIZE
+        )
+        study = optuna.create_study(
+            study_name=spec.name,
+            storage=storage,
+            sampler=sampler,
+            direction=direction,
+            load_if_exists=True,
+        )
+    # Under the study lock: two workers starting at once must not both find no
+    # fingerprint and each record their own.
+    with study_lock(study):
+        _check_same_search(study, spec, storage_url)
+    return study
+
+
+def _check_same_search(study: optuna.Study, spec: SearchSpec, storage_url: str) -> None:
+    ours = spec_parts(spec)
+    attrs = study.user_attrs
+    stored = attrs.get(SPEC_PARTS_ATTR)
+    if isinstance(stored, dict):
+        differ = differing_keys(stored, ours)
+    elif attrs.get(SPEC_ATTR) is not None:  # a study made before the per-key fingerprint
+        differ = list(_LEGACY_KEYS) if attrs[SPEC_ATTR] != spec_fingerprint(spec) else []
+    else:
+        differ = []
+        study.set_user_attr(SPEC_ATTR, spec_fingerprint(spec))
+    if differ:
         raise InputError(
             f"--storage: study {spec.name!r} at {mask_url(storage_url)} was made from a different "
-            "search (parameters, objective or algorithm changed); use another --output or "
-            "--storage, or restore the spec to resume"
+            f"search ({', '.join(differ)} differ); use another --output or --storage, or "
+            "restore the spec to resume or to join its workers"
         )
-    return study
+    if stored is None:
+        study.set_user_attr(SPEC_PARTS_ATTR, ours)
 
 
 def logical_trials(study: optuna.Study) -> list[FrozenTrial]:
