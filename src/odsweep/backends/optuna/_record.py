@@ -139,6 +139,8 @@ def take_over(study: optuna.Study, trials_dir: str) -> tuple[list[str], list[str
     storage: Any = study._storage  # the heartbeat half of Optuna's RDB storage
     rerun: list[str] = []
     recorded: list[str] = []
+    if getattr(storage, "heartbeat_interval", None) is None:
+        return rerun, recorded  # a study opened without heartbeats has no stale trials
     with study_lock(study):
         for tid in storage._get_stale_trial_ids(study._study_id):
             trial = storage.get_trial(tid)
