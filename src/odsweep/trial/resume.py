@@ -200,7 +200,7 @@ def begin_attempt(opts: TrialOptions, config_text: str, *, verify: Verify | None
             attempt, reason = None, problem
     if attempt is None:
         logger.warning(
-            "%s: not resuming the earlier attempt, starting fresh: %s", opts.name, reason
+            "%s: starting fresh, not resuming the earlier attempt: %s", opts.name, reason
         )
         set_aside(trial_dir, keep=_ENGINE_FILES)
         return Attempt(initial_result(opts, config_text=config_text))

@@ -227,7 +227,20 @@ def test_trial_template_and_job() -> None:
     job = template["trialSpec"]
     assert (job["apiVersion"], job["kind"]) == ("batch/v1", "Job")
     assert "metadata" not in job
-    assert job["spec"]["backoffLimit"] == 0
+    # Retried (the trial resumes), except after a failure of its own or bad input.
+    assert job["spec"]["backoffLimit"] == 2
+    assert job["spec"]["podFailurePolicy"] == {
+        "rules": [
+            {
+                "action": "FailJob",
+                "onExitCodes": {
+                    "containerName": "odsweep-trial",
+                    "operator": "In",
+                    "values": [1, 2],
+                },
+            }
+        ]
+    }
     assert job["spec"]["activeDeadlineSeconds"] == 7200
     pod = job["spec"]["template"]
     assert pod["metadata"] == {"annotations": {"sidecar.istio.io/inject": "false"}}
