@@ -10,6 +10,10 @@ The only entry point both engines run (``odsweep trial``). Contract:
 - ``<trial_dir>/train/``, ``<trial_dir>/eval/``: TensorBoard event files;
 - ``<trial_dir>/result.json``: see :mod:`odsweep.results`;
 - stdout: after each eval, one ``<RFC3339> <metric>=<value>`` line per metric.
+
+Started on a folder holding an earlier attempt of the same trial, it resumes from the
+newest checkpoint there (:mod:`odsweep.trial.resume`), printing the kept evals'
+metric lines first.
 """
 
 from __future__ import annotations
