@@ -227,16 +227,21 @@ def test_trial_template_and_job() -> None:
     job = template["trialSpec"]
     assert (job["apiVersion"], job["kind"]) == ("batch/v1", "Job")
     assert "metadata" not in job
-    # Retried (the trial resumes), except after a failure of its own or bad input.
+    # Retried (the trial resumes), a disruption without counting; never after a failure
+    # of its own, bad input or a SIGTERM that was not a disruption (an early stop).
     assert job["spec"]["backoffLimit"] == 2
     assert job["spec"]["podFailurePolicy"] == {
         "rules": [
+            {
+                "action": "Ignore",
+                "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+            },
             {
                 "action": "FailJob",
                 "onExitCodes": {
                     "containerName": "odsweep-trial",
                     "operator": "In",
-                    "values": [1, 2],
+                    "values": [1, 2, 143],
                 },
             }
         ]

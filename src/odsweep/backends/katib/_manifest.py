@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from odsweep.backends.katib._options import KatibOptions
-from odsweep.errors import EXIT_BAD_INPUT, EXIT_FAILED
+from odsweep.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_SIGTERM
 from odsweep.results import METRICS_FORMAT, TRIALS_DIR
 
 # The trial's name (${trialSpec.Name}); the spec refuses it as a parameter name.
@@ -215,20 +215,26 @@ def _job(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
     # A pod lost to a crash, an OOM kill or a node going away is retried, and the trial
     # resumes from its newest checkpoint in its folder (odsweep.trial.resume), printing
     # its kept evals again first so that the new pod's collector sees the whole curve.
-    # A trial that failed by itself (exit 1) or was given bad input (exit 2) would fail
-    # again: those end the Job at once.
+    # A pod evicted or preempted (condition DisruptionTarget) is retried without
+    # counting. A trial that failed by itself (exit 1), was given bad input (exit 2) or
+    # was stopped by SIGTERM outside a disruption (exit 143: Katib's early stopping, a
+    # user) ends the Job at once: a retry would fail again, or undo the stop.
     job_spec: dict[str, Any] = {
         "backoffLimit": TRIAL_JOB_BACKOFF_LIMIT,
         "podFailurePolicy": {
             "rules": [
                 {
+                    "action": "Ignore",
+                    "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+                },
+                {
                     "action": "FailJob",
                     "onExitCodes": {
                         "containerName": CONTAINER_NAME,
                         "operator": "In",
-                        "values": [EXIT_FAILED, EXIT_BAD_INPUT],
+                        "values": [EXIT_FAILED, EXIT_BAD_INPUT, EXIT_SIGTERM],
                     },
-                }
+                },
             ]
         },
     }
