@@ -243,7 +243,7 @@ def test_trial_template_and_job() -> None:
                     "operator": "In",
                     "values": [1, 2, 143],
                 },
-            }
+            },
         ]
     }
     assert job["spec"]["activeDeadlineSeconds"] == 7200
