@@ -18,22 +18,24 @@ Run: ``uv run python bench/resume.py [--steps 100 --every 20 --train 32 --eval 8
 --repeats 2]``.
 
 Measured (2 CPU cores shared with other agents' test runs, load 5-6; 100 steps, eval
-every 20, demo data 32/8 images, seed 11), two runs of this benchmark. Both: killed
+every 20, demo data 32/8 images, seed 11), three runs of this benchmark. Each: killed
 after the eval at 80, resumed from step 80, evals at 20/40/60/80/100 each once, 20
 steps trained after resume (bound 40), lr 0 at step 100 as in the uninterrupted runs
-(the cosine schedule followed the restored step). Final DetectionBoxes_Precision/mAP:
+(the cosine schedule followed the restored step). DetectionBoxes_Precision/mAP:
 
-    uninterrupted (5 runs)   0.2596 0.2844 0.2741 0.2621 0.2771   range 0.025
-    resumed (2 runs)         0.3055 0.2376
-    mAP at step 80 (all 7)   0.18-0.34: the runs already differ this much before the kill
-    change 80 -> 100         uninterrupted -0.042 .. +0.076; resumed -0.036, +0.058
+    final, uninterrupted (7 runs)   0.2596 0.2844 0.2741 0.2621 0.2771 0.2909 0.2721
+                                    (range 0.031, mean 0.274)
+    final, resumed (3 runs)         0.3055 0.2376 0.2518
+    at step 80, the same 3 runs     0.3416 0.1797 0.1779 (uninterrupted: 0.18-0.33)
+    change 80 -> 100                uninterrupted -0.042 .. +0.076; resumed -0.036,
+                                    +0.058, +0.074
 
-So the resumed 20-step segment behaves like an uninterrupted one (its change lies inside
-theirs), but the resumed finals fall 0.02 outside the uninterrupted finals' range on
-either side: at this scale the run-to-run noise (largest mid-run) is the tolerance, and
-five samples do not pin it down. One known difference after a resume: the input
-pipeline is not checkpointed (its shuffle buffer would be), so the resumed steps read
-the shuffled stream from its start rather than where it was.
+The resumed 20-step segment behaves like an uninterrupted one (its change lies inside
+theirs); two resumed finals fall up to 0.022 outside the uninterrupted finals' range,
+both from runs already low at step 80, before the kill. At this scale the run-to-run
+noise, largest mid-run, is the tolerance, and ten samples do not pin it down. One known
+difference after a resume: the input pipeline is not checkpointed (its shuffle buffer
+would be), so the resumed steps read the shuffled stream from its start.
 """
 
 from __future__ import annotations
