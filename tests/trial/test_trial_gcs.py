@@ -43,7 +43,9 @@ def test_a_trial_writes_its_own_files_into_the_bucket(
 ) -> None:
     handed: list[tuple[TrialOptions, Any]] = []
 
-    def fake_training(opts: TrialOptions, config: Any, recorder: Any, out: Any) -> None:
+    def fake_training(
+        opts: TrialOptions, config: Any, recorder: Any, out: Any, attempt: Any
+    ) -> None:
         handed.append((opts, config))
         ckpt = f"{opts.trial_dir}/ckpt-40"
         recorder.update(

@@ -17,11 +17,14 @@ writes the records through it:
   type both engines return.
 - The output folder's layout (``SPEC_SNAPSHOT``, ``TRIALS_DIR``, ...): every file and
   folder name defined once.
+- Earlier attempts of a trial (:func:`set_aside`, ``.attempts/``): moved aside, never
+  deleted.
 - :class:`ObjectiveType`: the direction, and the one "is a better than b" rule.
 """
 
 from __future__ import annotations
 
+from odsweep.results._attempts import ATTEMPT_ENV, ATTEMPT_KEY, ATTEMPTS_DIR, set_aside
 from odsweep.results._layout import (
     BEST_FILE,
     MODEL_DIR,
@@ -66,6 +69,9 @@ from odsweep.results._trial import (
 )
 
 __all__ = [
+    "ATTEMPTS_DIR",
+    "ATTEMPT_ENV",
+    "ATTEMPT_KEY",
     "BEST_FILE",
     "METRICS_FORMAT",
     "MODEL_DIR",
@@ -100,6 +106,7 @@ __all__ = [
     "read_result_checked",
     "rfc3339_now",
     "select_best",
+    "set_aside",
     "trial_results",
     "write_best",
     "write_metric_lines",

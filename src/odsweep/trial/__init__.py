@@ -11,6 +11,8 @@ and read its files.
   command line.
 - :func:`build_trial_config`, :func:`preflight`, :func:`write_trial_config`
   (``prepare``): the trial's effective pipeline.config, checked before training.
+- ``resume``: how an attempt starts on a folder an earlier attempt left (resume from
+  its newest checkpoint, or move it aside and start fresh).
 - :func:`run_trial` (``runner``), with :class:`Recorder`; :func:`block_sigterm`,
   :func:`stop_on_sigterm` (``signals``): the run itself and its clean stop.
 

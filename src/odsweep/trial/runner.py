@@ -10,6 +10,10 @@ The only entry point both engines run (``odsweep trial``). Contract:
 - ``<trial_dir>/train/``, ``<trial_dir>/eval/``: TensorBoard event files;
 - ``<trial_dir>/result.json``: see :mod:`odsweep.results`;
 - stdout: after each eval, one ``<RFC3339> <metric>=<value>`` line per metric.
+
+Started on a folder holding an earlier attempt of the same trial, it resumes from the
+newest checkpoint there (:mod:`odsweep.trial.resume`), printing the kept evals'
+metric lines first.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TextIO
 
-from odsweep import storage
+from odsweep import odconfig, storage
 from odsweep.errors import EXIT_FAILED, TrialFailed
 from odsweep.results import (
     TRIAL_BEST_DIR,
@@ -37,6 +41,7 @@ from odsweep.results import (
 from odsweep.trial.failure import data_note, failure_message
 from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight, write_trial_config
+from odsweep.trial.resume import Attempt, begin_attempt, reprint_metric_lines
 from odsweep.trial.watchdog import STALL_HOOK_ENV, Heartbeat, Watchdog
 
 logger = logging.getLogger(__name__)
@@ -74,17 +79,6 @@ class Recorder:
             return self._result
 
 
-def initial_result(opts: TrialOptions) -> TrialResult:
-    return TrialResult(
-        trial=opts.name,
-        params=dict(opts.params),
-        status=TrialStatus.RUNNING,
-        metric=opts.metric,
-        objective=opts.objective,
-        seed=opts.seed,
-    )
-
-
 def run_trial(
     opts: TrialOptions,
     *,
@@ -108,8 +102,13 @@ def run_trial(
     out = out or sys.stdout
     config = build_trial_config(opts)
     preflight(config)
+    attempt = begin_attempt(opts, odconfig.config_to_text(config), verify=_verify_checkpoint)
+    # Katib's collector reads only this pod's stdout: the whole curve, kept evals first.
+    reprint_metric_lines(attempt.result, out)
+    if attempt.finished:
+        return attempt.result
     write_trial_config(opts.trial_dir, config)
-    recorder = Recorder(opts.trial_dir, initial_result(opts))
+    recorder = Recorder(opts.trial_dir, attempt.result)
     recorder.update(recorder.result)
     if on_recorder is not None:
         on_recorder(recorder)
@@ -120,7 +119,7 @@ def run_trial(
     )
     watchdog.start(lambda reason: _fail_process(recorder, reason))
     try:
-        _train_and_evaluate(opts, config, recorder, out)
+        _train_and_evaluate(opts, config, recorder, out, attempt)
     except TrialFailed as exc:
         recorder.finish(TrialStatus.FAILED, str(exc))
         raise
@@ -139,6 +138,12 @@ def run_trial(
         recorder.finish(TrialStatus.FAILED, message)
         raise TrialFailed(message)
     return recorder.finish(TrialStatus.SUCCEEDED)
+
+
+def _verify_checkpoint(checkpoint: str, step: int) -> str | None:
+    from odsweep.trial.trainer import checkpoint_problem
+
+    return checkpoint_problem(checkpoint, step)
 
 
 def _fail_process(recorder: Recorder, reason: str) -> None:
@@ -170,7 +175,7 @@ def _stall_if_asked(stall_after: int | None, step: int) -> None:
 
 
 def _train_and_evaluate(
-    opts: TrialOptions, config: object, recorder: Recorder, out: TextIO
+    opts: TrialOptions, config: object, recorder: Recorder, out: TextIO, attempt: Attempt
 ) -> None:
     from odsweep.tfcompat import load_tensorflow
     from odsweep.trial.evaluator import Evaluator
@@ -185,11 +190,38 @@ def _train_and_evaluate(
     trainer = Trainer(configs, strategy, opts.trial_dir, keep_checkpoints=opts.keep_checkpoints)
     evaluator = Evaluator(configs, strategy, storage.join(opts.trial_dir, TRIAL_EVAL_DIR))
 
+    def evaluate(checkpoint: str, step: int) -> None:
+        try:
+            metrics = evaluator.evaluate(checkpoint)
+        except Exception as exc:
+            exc.add_note(_data_note("eval_input_reader[0]", config))
+            raise
+        heartbeat.beat()
+        write_metric_lines(metrics, out)
+        kept = None
+        if recorder.result.improves(metrics):
+            kept = _keep_best(tf, checkpoint, storage.join(opts.trial_dir, TRIAL_BEST_DIR))
+        record = EvalRecord(step=step, checkpoint=checkpoint, metrics=metrics)
+        recorder.update(recorder.result.with_eval(record, kept_checkpoint=kept))
+
     heartbeat = recorder.heartbeat
+    if attempt.checkpoint is not None:
+        restored = trainer.restore(attempt.checkpoint)
+        if restored != attempt.step:
+            raise TrialFailed(
+                f"restoring {attempt.checkpoint} gave step {restored}, not {attempt.step}; "
+                "move the trial's folder aside to run it from the start"
+            )
+        if attempt.evaluate_first:  # saved, then interrupted before its eval was recorded
+            evaluate(attempt.checkpoint, attempt.step)
     stall_after = _stall_hook()
-    checkpoint_steps = opts.checkpoint_steps()
+    checkpoint_steps = [s for s in opts.checkpoint_steps() if s > trainer.step]
     logger.info(
-        "trial %s: %d steps, evals at %s", opts.name, opts.num_train_steps, checkpoint_steps
+        "trial %s: %d steps, from step %d, evals at %s",
+        opts.name,
+        opts.num_train_steps,
+        trainer.step,
+        checkpoint_steps,
     )
     _stall_if_asked(stall_after, trainer.step)
     for target in checkpoint_steps:
@@ -215,19 +247,7 @@ def _train_and_evaluate(
                 stats.learning_rate,
                 stats.steps_per_sec,
             )
-        checkpoint = trainer.save()
-        try:
-            metrics = evaluator.evaluate(checkpoint)
-        except Exception as exc:
-            exc.add_note(_data_note("eval_input_reader[0]", config))
-            raise
-        heartbeat.beat()
-        write_metric_lines(metrics, out)
-        kept = None
-        if recorder.result.improves(metrics):
-            kept = _keep_best(tf, checkpoint, storage.join(opts.trial_dir, TRIAL_BEST_DIR))
-        record = EvalRecord(step=trainer.step, checkpoint=checkpoint, metrics=metrics)
-        recorder.update(recorder.result.with_eval(record, kept_checkpoint=kept))
+        evaluate(trainer.save(), trainer.step)
 
 
 def checkpoint_state_args(best_dir: str, name: str) -> tuple[str, str]:

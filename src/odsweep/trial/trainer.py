@@ -180,8 +180,40 @@ class Trainer:
             tf.summary.scalar("steps_per_sec", stats.steps_per_sec)
         return stats
 
+    def restore(self, checkpoint: str) -> int:
+        """Restore model, optimizer (slots included, as they are created) and global step
+        from ``checkpoint``; returns the step. The learning rate is a function of the
+        global step, so the schedule continues where the checkpoint left it."""
+        with self._strategy.scope():
+            status = self._ckpt.restore(checkpoint)
+        # Variables built so far must all match; the rest (built on the first step)
+        # are restored as they are created.
+        status.assert_existing_objects_matched()
+        return self.step
+
     def save(self) -> str:
         """Write a checkpoint numbered by the global step; returns its prefix."""
         path: str = self._manager.save(checkpoint_number=self.step)
         self._writer.flush()
         return path
+
+
+# The checkpoint key of the global step, as ``tf.train.Checkpoint(step=...)`` saves it.
+_STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+def checkpoint_problem(checkpoint: str, step: int) -> str | None:
+    """Why ``checkpoint`` cannot be resumed from (None when it can): every tensor is read
+    (TensorFlow checks each one's CRC), and the saved step must match its name."""
+    tf = load_tensorflow()
+    try:
+        reader = tf.train.load_checkpoint(checkpoint)
+        for key in reader.get_variable_to_shape_map():
+            reader.get_tensor(key)
+        saved = int(reader.get_tensor(_STEP_KEY))
+    except Exception as exc:  # any read error means "do not resume from it"
+        why = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return f"its checkpoint {checkpoint} is unreadable ({why})"
+    if saved != step:
+        return f"its checkpoint {checkpoint} holds step {saved}, not {step}"
+    return None

@@ -227,7 +227,25 @@ def test_trial_template_and_job() -> None:
     job = template["trialSpec"]
     assert (job["apiVersion"], job["kind"]) == ("batch/v1", "Job")
     assert "metadata" not in job
-    assert job["spec"]["backoffLimit"] == 0
+    # Retried (the trial resumes), a disruption without counting; never after a failure
+    # of its own, bad input or a SIGTERM that was not a disruption (an early stop).
+    assert job["spec"]["backoffLimit"] == 2
+    assert job["spec"]["podFailurePolicy"] == {
+        "rules": [
+            {
+                "action": "Ignore",
+                "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+            },
+            {
+                "action": "FailJob",
+                "onExitCodes": {
+                    "containerName": "odsweep-trial",
+                    "operator": "In",
+                    "values": [1, 2, 143],
+                },
+            },
+        ]
+    }
     assert job["spec"]["activeDeadlineSeconds"] == 7200
     pod = job["spec"]["template"]
     assert pod["metadata"] == {"annotations": {"sidecar.istio.io/inject": "false"}}

@@ -6,6 +6,9 @@ Environment knobs (set by the tests):
   FAKE_DELAY        seconds per eval (default 0.05)
   FAKE_FAIL_ABOVE   learning rates above this fail after the first eval (exit 1)
   FAKE_LOG          a file to append "start|end <name> <time>" lines to
+
+It resumes as the real trial does (``odsweep.trial.resume``, its fake config as the
+config), with "start <name> <time> <step>" in FAKE_LOG saying where it began.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from odsweep.results import (
 )
 from odsweep.spec import load_spec
 from odsweep.trial.from_spec import parse_params, trial_options
-from odsweep.trial.runner import Recorder, initial_result
+from odsweep.trial.resume import begin_attempt, reprint_metric_lines
+from odsweep.trial.runner import Recorder
 from odsweep.trial.signals import block_sigterm, stop_on_sigterm
 
 
@@ -45,19 +49,24 @@ def main(argv: list[str]) -> int:
     raw = dict(a.split("=", 1) for a, flag in pairs if flag == "--param")
     spec = load_spec(spec_path)
     opts = trial_options(spec, trial_dir=trial_dir, params=parse_params(spec, raw), seed=seed)
-    recorder = Recorder(trial_dir, initial_result(opts))
-    storage.write_text_atomic(
-        storage.join(trial_dir, TRIAL_CONFIG_FILE), f"# fake config of {opts.name}: {raw}\n"
-    )
+    config = f"# fake config of {opts.name}: {raw}\n"
+    attempt = begin_attempt(opts, config)
+    reprint_metric_lines(attempt.result, sys.stdout)
+    if attempt.finished:
+        return 0
+    recorder = Recorder(trial_dir, attempt.result)
+    storage.write_text_atomic(storage.join(trial_dir, TRIAL_CONFIG_FILE), config)
     recorder.update(recorder.result)
     stop_on_sigterm(recorder)
     log = os.environ.get("FAKE_LOG")
     if log:
         with open(log, "a") as fh:
-            fh.write(f"start {opts.name} {time.time()}\n")
+            fh.write(f"start {opts.name} {time.time()} {attempt.step}\n")
     lr = float(opts.params.get("learning_rate", 0.05))
     steps = opts.checkpoint_steps()
     for k, step in enumerate(steps, start=1):
+        if step <= attempt.step:  # done by an earlier attempt
+            continue
         time.sleep(float(os.environ.get("FAKE_DELAY", "0.05")))
         value = objective(lr, k, len(steps))
         metrics = {opts.metric: value, "Loss/total_loss": 1.0 - value}

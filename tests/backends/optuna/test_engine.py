@@ -84,7 +84,7 @@ def fake_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def max_overlap(log: Path) -> int:
     events = sorted(
         (float(t), 1 if kind == "start" else -1)
-        for kind, _, t in (line.split() for line in log.read_text().splitlines())
+        for kind, _, t in (line.split()[:3] for line in log.read_text().splitlines())
     )
     level = peak = 0
     for _, delta in events:
@@ -210,30 +210,42 @@ def test_resume_after_the_engine_is_killed(tmp_path: Path, fake_env: Path) -> No
     first_result = out / "trials" / "fake-1" / "result.json"
     assert json.loads(first_result.read_text())["status"] == "succeeded"
     first_mtime = first_result.stat().st_mtime_ns
+    # Kill it once fake-2 has recorded an eval: there is something to resume.
+    second_result = out / "trials" / "fake-2" / "result.json"
+    while time.monotonic() < deadline and not json.loads(second_result.read_text())["evals"]:
+        time.sleep(0.05)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     # The orphaned trial got SIGTERM (parent-death signal) and recorded it.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if (
-            json.loads((out / "trials" / "fake-2" / "result.json").read_text())["status"]
-            == "stopped"
-        ):
+        if json.loads(second_result.read_text())["status"] == "stopped":
             break
         time.sleep(0.1)
-    params_2 = json.loads((out / "trials" / "fake-2" / "result.json").read_text())["params"]
+    interrupted = read_result(str(out / "trials" / "fake-2"))
+    assert interrupted.status is TrialStatus.STOPPED and interrupted.evals
 
     second = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert "VERDICT SUCCEEDED_MAX_TRIALS" in second.stdout, second.stderr[-3000:]
     names = sorted(p.name for p in (out / "trials").iterdir())
-    assert names == [".attempts", "fake-1", "fake-2", "fake-3", "fake-4"]  # nothing duplicated
-    # The interrupted attempt was moved aside, not deleted.
-    assert sorted(p.name for p in (out / "trials" / ".attempts").iterdir()) == ["fake-2-1"]
-    kept = read_result(str(out / "trials" / ".attempts" / "fake-2-1"))
-    assert kept.status is TrialStatus.STOPPED and dict(kept.params) == params_2
+    assert names == ["fake-1", "fake-2", "fake-3", "fake-4"]  # kept in place, nothing aside
     assert first_result.stat().st_mtime_ns == first_mtime  # finished trial untouched
     rerun = read_result(str(out / "trials" / "fake-2"))
-    assert rerun.status is TrialStatus.SUCCEEDED and dict(rerun.params) == params_2
+    assert rerun.status is TrialStatus.SUCCEEDED and rerun.params == interrupted.params
+    # It resumed: the interrupted attempt's evals kept as they were, none repeated.
+    assert [e.step for e in rerun.evals] == [10, 20, 30, 40]
+    assert rerun.evals[: len(interrupted.evals)] == interrupted.evals
+    starts = [
+        ln.split() for ln in fake_env.read_text().splitlines() if ln.startswith("start fake-2")
+    ]
+    assert len(starts) == 2 and int(starts[0][3]) == 0
+    assert int(starts[1][3]) >= interrupted.evals[-1].step  # its newest checkpoint
+    assert "resuming fake-2 from step " in (out / "trials" / "fake-2" / "stderr.log").read_text()
     study = optuna.load_study(study_name="fake", storage=f"sqlite:///{db}")
     complete = [t for t in study.trials if t.state is optuna.trial.TrialState.COMPLETE]
     assert len(complete) == 4  # the interrupted attempt counts once, as its re-run
+    (retried,) = [t for t in complete if t.user_attrs.get("odsweep_trial") == "fake-2"]
+    # The study's retried trial holds the whole curve, the kept evals re-reported.
+    assert retried.intermediate_values == {
+        e.step: e.metrics["DetectionBoxes_Precision/mAP"] for e in rerun.evals
+    }

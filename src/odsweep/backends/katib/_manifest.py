@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from odsweep.backends.katib._options import KatibOptions
+from odsweep.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_SIGTERM
 from odsweep.results import METRICS_FORMAT, TRIALS_DIR
 
 # The trial's name (${trialSpec.Name}); the spec refuses it as a parameter name.
@@ -30,6 +31,9 @@ from odsweep.spec._kube import CREDENTIALS_ENV, CREDENTIALS_KEY, GPU_RESOURCE
 API_VERSION = "kubeflow.org/v1beta1"
 KIND = "Experiment"
 CONTAINER_NAME = "odsweep-trial"
+# Retries of a trial's pod (the Job's backoffLimit). No spec key sets it: two retries
+# cover a preempted or rebooted node, and each retry resumes rather than restarts.
+TRIAL_JOB_BACKOFF_LIMIT = 2
 TRIAL_COMMAND = ("odsweep", "trial")
 
 # Katib's own defaults for a batch/v1 Job (GJSON over the Job's status), written out so
@@ -203,7 +207,32 @@ def _trial_template(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
 def _job(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
     # No metadata.name/namespace: Katib names the Job after the trial (its webhook
     # refuses a template that sets them).
-    job_spec: dict[str, Any] = {"backoffLimit": 0}  # a retried trial would report twice
+    # A pod lost to a crash, an OOM kill or a node going away is retried, and the trial
+    # resumes from its newest checkpoint in its folder (odsweep.trial.resume), printing
+    # its kept evals again first so that the new pod's collector sees the whole curve.
+    # A pod evicted or preempted (condition DisruptionTarget) is retried without
+    # counting. A trial that failed by itself (exit 1), was given bad input (exit 2) or
+    # was stopped by SIGTERM outside a disruption (exit 143: Katib's early stopping, a
+    # user) ends the Job at once: a retry would fail again, or undo the stop.
+    job_spec: dict[str, Any] = {
+        "backoffLimit": TRIAL_JOB_BACKOFF_LIMIT,
+        "podFailurePolicy": {
+            "rules": [
+                {
+                    "action": "Ignore",
+                    "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+                },
+                {
+                    "action": "FailJob",
+                    "onExitCodes": {
+                        "containerName": CONTAINER_NAME,
+                        "operator": "In",
+                        "values": [EXIT_FAILED, EXIT_BAD_INPUT, EXIT_SIGTERM],
+                    },
+                },
+            ]
+        },
+    }
     # The trial's own time limit (spec.trialTimeoutSeconds) also bounds its pod, so a
     # trial stuck where even its watchdog cannot act (image pull, a hung node) ends too.
     limits = [

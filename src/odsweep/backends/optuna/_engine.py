@@ -30,11 +30,14 @@ from odsweep.backends.optuna._progress import Progress
 from odsweep.backends.optuna._sampling import make_sampler, suggest
 from odsweep.errors import EXIT_SIGTERM
 from odsweep.results import (
+    STDERR_LOG,
+    STDOUT_LOG,
     TRIALS_DIR,
     SearchOutcome,
     TrialResult,
     TrialStatus,
     read_result_checked,
+    set_aside,
     write_result,
 )
 from odsweep.secrets import mask_url
@@ -284,7 +287,10 @@ class LocalEngine:
 
     def _report_evals(self, proc: TrialProcess) -> None:
         # result.json is written atomically: a damaged one is an error, not "no eval yet".
-        result = read_result_checked(proc.trial_dir)
+        # A resumed trial's record holds the evals of its earlier attempts: all are
+        # reported (the study's retried trial starts with none); report_evals skips
+        # the steps it already has.
+        result = proc.owns(read_result_checked(proc.trial_dir))
         if result is None or len(result.evals) <= proc.reported:
             return
         values = result.objective_values()
@@ -307,8 +313,11 @@ class LocalEngine:
         self, proc: TrialProcess, code: int, *, tell: bool = True, record: bool = True
     ) -> None:
         # Read after the process exited: its last eval is in this read.
-        result = read_result_checked(proc.trial_dir)
+        found = read_result_checked(proc.trial_dir)
+        result = proc.owns(found)
         if result is None:
+            if found is not None:  # an earlier attempt's, which this one never took up
+                set_aside(proc.trial_dir, keep=(STDOUT_LOG, STDERR_LOG))
             result = TrialResult(
                 trial=proc.name,
                 params=proc.params,

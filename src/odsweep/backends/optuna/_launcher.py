@@ -16,15 +16,23 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from odsweep import storage
-from odsweep.backends.optuna._attempts import set_aside, set_aside_local
-from odsweep.errors import OdsweepError
-from odsweep.results import STDERR_LOG, STDOUT_LOG
+from odsweep.errors import InputError, OdsweepError
+from odsweep.results import (
+    ATTEMPT_ENV,
+    ATTEMPT_KEY,
+    STDERR_LOG,
+    STDOUT_LOG,
+    TrialResult,
+    read_result_checked,
+    set_aside,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +112,18 @@ class TrialProcess:
     process: subprocess.Popen[bytes]
     env: dict[str, str]
     logs: tuple[IO[bytes], IO[bytes]]
+    attempt: str = ""
     started: float = field(default_factory=time.monotonic)
     reported: int = 0
     early_stopping: bool = False
     killing: bool = False
+
+    def owns(self, result: TrialResult | None) -> TrialResult | None:
+        """``result`` if this attempt wrote it; None for a record an earlier attempt left
+        in the folder (the trial has not written its own yet, or never will)."""
+        if result is None or result.extra.get(ATTEMPT_KEY) != self.attempt:
+            return None
+        return result
 
     def poll(self) -> int | None:
         return self.process.poll()
@@ -144,36 +160,45 @@ def start_trial(
     argv_prefix: Sequence[str] | None = None,
     log_dir: str | None = None,
 ) -> TrialProcess:
-    """Start a trial in an empty directory; an earlier attempt's files are moved aside.
+    """Start a trial in its directory, which may hold an earlier attempt of it.
+
+    The trial decides what an earlier attempt is worth (``odsweep.trial.resume``): it
+    continues from its newest checkpoint when the attempt is of the same trial, else
+    moves it aside (``.attempts/``) and starts fresh. The logs are appended to, so an
+    interrupted attempt's log stays readable above the new one's.
 
     ``log_dir`` holds ``stdout.log``/``stderr.log`` (default: the trial directory). A
     ``gs://`` trial directory needs a local one: a process writes its output to files
     as it goes, which an object store cannot take; the engine uploads them at the end.
     """
-    # Stale files would be read back: result.json by the engine, checkpoints by the
-    # OD API train loop, which resumes from the newest one in its model dir. They may
-    # also be days of training: moved aside (``.attempts/``), never deleted.
-    set_aside(trial_dir)
+    try:
+        read_result_checked(trial_dir)
+    except InputError as exc:
+        # A damaged record cannot be resumed from, and while it is there the engine
+        # could not read the new attempt's progress: the earlier attempt goes aside now.
+        logger.warning("%s; its folder is set aside", exc)
+        set_aside(trial_dir)
     storage.makedirs(trial_dir)
     if log_dir is None:
         if storage.is_remote(trial_dir):
             raise ValueError(f"a local log_dir is needed for the remote trial dir {trial_dir}")
         log_dir = trial_dir
-    elif log_dir != trial_dir:
-        set_aside_local(log_dir)
     path = Path(log_dir)
     path.mkdir(parents=True, exist_ok=True)
+    # The token the trial records in its result.json: the engine reads only this
+    # attempt's record, never one an earlier attempt left.
+    attempt = uuid.uuid4().hex
     argv = trial_command(spec_path=spec_path, trial_dir=trial_dir, params=params, seed=seed)
     if argv_prefix is not None:
         argv = [*argv_prefix, *argv[1:]]
-    stdout = open(path / STDOUT_LOG, "wb")  # noqa: SIM115 - closed by TrialProcess.close
-    stderr = open(path / STDERR_LOG, "wb")  # noqa: SIM115
+    stdout = open(path / STDOUT_LOG, "ab")  # noqa: SIM115 - closed by TrialProcess.close
+    stderr = open(path / STDERR_LOG, "ab")  # noqa: SIM115
     process = subprocess.Popen(
         argv,
         stdout=stdout,
         stderr=stderr,
         stdin=subprocess.DEVNULL,
-        env={**os.environ, **env},
+        env={**os.environ, **env, ATTEMPT_ENV: attempt},
         # Its own process group: a Ctrl-C in the terminal reaches the engine, which
         # then stops its trials itself and records them.
         start_new_session=True,
@@ -188,6 +213,7 @@ def start_trial(
         process=process,
         env=dict(env),
         logs=(stdout, stderr),
+        attempt=attempt,
     )
 
 

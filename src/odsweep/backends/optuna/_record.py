@@ -9,7 +9,9 @@ Two rules hold here, whatever the timing:
   again. When the engine died between the trial's end and the study learning of it,
   the study still has the trial RUNNING; :func:`recover` records it from its
   ``result.json`` instead of re-enqueueing it. Only a trial whose record is not final
-  (running, stopped, missing, unreadable) runs again, and its folder is moved aside.
+  (running, stopped, missing, unreadable) runs again, in its own folder: it resumes
+  from its newest checkpoint, or moves the earlier attempt aside and starts fresh
+  (``odsweep.trial.resume``).
 """
 
 from __future__ import annotations
