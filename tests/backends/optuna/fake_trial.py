@@ -6,6 +6,7 @@ Environment knobs (set by the tests):
   FAKE_DELAY        seconds per eval (default 0.05)
   FAKE_FAIL_ABOVE   learning rates above this fail after the first eval (exit 1)
   FAKE_LOG          a file to append "start|end <name> <time>" lines to
+  FAKE_PEERS        with FAKE_LOG: hold after "start" until this many trials run at once
 
 It resumes as the real trial does (``odsweep.trial.resume``, its fake config as the
 config), with "start <name> <time> <step>" in FAKE_LOG saying where it began.
@@ -39,6 +40,19 @@ def objective(lr: float, k: int, n: int) -> float:
     return quality * (0.5 + 0.5 * k / n)
 
 
+def _wait_for_peers(log: str, peers: int, limit: float = 60.0) -> None:
+    """Hold until ``peers`` trials (this one included) are running at once per the log,
+    so a test of parallel slots does not depend on how fast each trial starts; gives up
+    after ``limit`` seconds (a lone last trial, or a slot rule that is wrong)."""
+    deadline = time.monotonic() + limit
+    while peers > 1 and time.monotonic() < deadline:
+        with open(log) as fh:
+            kinds = [line.split()[0] for line in fh if line.strip()]
+        if kinds.count("start") - kinds.count("end") >= peers:
+            return
+        time.sleep(0.02)
+
+
 def main(argv: list[str]) -> int:
     block_sigterm()
     args = argv[argv.index("trial") + 1 :] if "trial" in argv else argv
@@ -62,6 +76,7 @@ def main(argv: list[str]) -> int:
     if log:
         with open(log, "a") as fh:
             fh.write(f"start {opts.name} {time.time()} {attempt.step}\n")
+        _wait_for_peers(log, int(os.environ.get("FAKE_PEERS", "1")))
     lr = float(opts.params.get("learning_rate", 0.05))
     steps = opts.checkpoint_steps()
     for k, step in enumerate(steps, start=1):
