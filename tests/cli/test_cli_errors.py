@@ -131,3 +131,23 @@ def test_a_full_disk_is_one_line(tmp_path: Path) -> None:
     assert run.stderr.rstrip().endswith(": File too large; free space or choose another --output")
     assert {p: p.read_bytes() for p in before} == before
     assert not [p for p in out.rglob("*.tmp")]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["dashboard", "out", "--port", "abc"],
+            "odsweep dashboard: error: argument --port: must be a port 1-65535, got 'abc'; "
+            "see odsweep dashboard --help",
+        ),
+        (["nosuch"], "odsweep: error: argument COMMAND: invalid choice: 'nosuch'"),
+    ],
+)
+def test_argument_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and err.startswith(expected)

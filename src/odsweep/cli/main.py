@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from odsweep import __version__
 from odsweep.cli import (
@@ -26,8 +27,16 @@ logger = logging.getLogger("odsweep")
 COMMANDS = (validate_cmd, run_cmd, trial_cmd, results_cmd, data_cmd, katib_cmd, pipeline_cmd)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (its default prints the usage block first); the
+    subcommands' parsers are of this class too (``add_subparsers`` reuses it)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="odsweep",
         description="Hyperparameter search for TensorFlow Object Detection API models.",
     )
