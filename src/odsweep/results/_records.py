@@ -69,11 +69,30 @@ def parse_result(text: str, *, path: str) -> TrialResult:
     else:
         problem = _result_problem(result)
     if problem is not None:
-        raise InputError(
-            f"{path}: not a valid result.json ({problem}); restore it from a backup, or move "
-            "the trial's folder out of the output to run that trial again"
-        )
+        raise InputError(f"{path}: not a valid result.json ({problem}); {_RESULT_FIX}")
     return result
+
+
+_RESULT_FIX = (
+    "restore it from a backup, or move the trial's folder out of the output to run that trial again"
+)
+_BEST_FIX = (
+    "delete it (it is rewritten from the trials' result.json at the end of the sweep) or "
+    "restore it from a backup"
+)
+
+
+def _text_if_any(path: str, *, key: str, what: str, fix: str) -> str | None:
+    """A record file's text; None when there is none; InputError when it is not UTF-8."""
+    if not storage.exists(path):
+        return None
+    raw = storage.read_bytes(path, key=key)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not a valid {what} (not UTF-8 text: {exc.reason} at byte {exc.start}); {fix}"
+        ) from exc
 
 
 def read_result_checked(trial_dir: str) -> TrialResult | None:
@@ -83,18 +102,8 @@ def read_result_checked(trial_dir: str) -> TrialResult | None:
         InputError: the file exists but is unreadable, truncated or ill-typed.
     """
     path = storage.join(trial_dir, RESULT_FILE)
-    if not storage.exists(path):
-        return None
-    raw = storage.read_bytes(path, key="result")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path}: not a valid result.json (not UTF-8 text: {exc.reason} at byte "
-            f"{exc.start}); restore it from a backup, or move the trial's folder out of the "
-            "output to run that trial again"
-        ) from exc
-    return parse_result(text, path=path)
+    text = _text_if_any(path, key="result", what="result.json", fix=_RESULT_FIX)
+    return None if text is None else parse_result(text, path=path)
 
 
 def read_best_checked(output_dir: str) -> Best | None:
@@ -104,11 +113,11 @@ def read_best_checked(output_dir: str) -> Best | None:
         InputError: the file exists but is unreadable, truncated or ill-typed.
     """
     path = storage.join(output_dir, BEST_FILE)
-    if not storage.exists(path):
+    text = _text_if_any(path, key="best.json", what="best.json", fix=_BEST_FIX)
+    if text is None:
         return None
-    raw = storage.read_bytes(path, key="best.json")
     try:
-        best = Best.from_json(raw.decode("utf-8"))
+        best = Best.from_json(text)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         problem: str | None = _why(exc)
     else:
@@ -120,10 +129,7 @@ def read_best_checked(output_dir: str) -> Best | None:
         elif not isinstance(best.export, Mapping):
             problem = "'export' must be an object"
     if problem is not None:
-        raise InputError(
-            f"{path}: not a valid best.json ({problem}); delete it (it is rewritten from the "
-            "trials' result.json at the end of the sweep) or restore it from a backup"
-        )
+        raise InputError(f"{path}: not a valid best.json ({problem}); {_BEST_FIX}")
     return best
 
 
