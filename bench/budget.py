@@ -40,6 +40,9 @@ from typing import Any
 
 import yaml
 
+from odsweep.results import trial_results
+from odsweep.spec._hyperband import total_trials
+
 ROOT = Path(__file__).resolve().parent.parent
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
 METHODS = ("full", "asha", "hyperband", "medianstop")
@@ -58,18 +61,6 @@ class Outcome:
     best_params: dict[str, Any]
     best_trial: str
     statuses: dict[str, int]
-
-
-def hyperband_trials(r_l: int, eta: int) -> int:
-    """Trials in the textbook Hyperband schedule (Li et al.), integers only."""
-    s_max = 0
-    while eta ** (s_max + 1) <= r_l:
-        s_max += 1
-    total = 0
-    for s in range(s_max, -1, -1):
-        n = -(-(s_max + 1) * eta**s // (s + 1))  # ceil
-        total += sum(n // eta**i for i in range(s + 1))
-    return total
 
 
 def log_grid(low: float, high: float, n: int) -> list[float]:
@@ -145,7 +136,7 @@ def method_spec(args: argparse.Namespace, data: Path, method: str) -> dict[str, 
                 {"name": "random_state", "value": str(args.random_state)},
             ],
         }
-        spec["maxTrialCount"] = hyperband_trials(r_l, args.eta)
+        spec["maxTrialCount"] = total_trials(r_l, args.eta)
         spec["maxFailedTrialCount"] = spec["maxTrialCount"]
         # Katib's hyperband samples uniformly: log-spaced rates are a discrete list.
         space = spec["parameters"][0]
@@ -175,11 +166,6 @@ def search_seconds(log: Path) -> float | None:
     return max(ends) - stamp(lines[0])
 
 
-def results(out: Path) -> list[dict[str, Any]]:
-    docs = [json.loads(p.read_text()) for p in (out / "trials").glob("*/result.json")]
-    return sorted(docs, key=lambda d: int(d["trial"].rsplit("-", 1)[1]))
-
-
 def run_search(doc: dict[str, Any], work: Path, method: str) -> Outcome:
     name = f"bench-{method}"
     doc["metadata"]["name"] = name
@@ -205,14 +191,14 @@ def run_search(doc: dict[str, Any], work: Path, method: str) -> Outcome:
         )
     wall = time.perf_counter() - start
     best = json.loads((out / "best.json").read_text())
-    docs = results(out)
+    docs = trial_results(str(out))
     statuses: dict[str, int] = {}
     for d in docs:
-        statuses[d["status"]] = statuses.get(d["status"], 0) + 1
+        statuses[d.status.value] = statuses.get(d.status.value, 0) + 1
     return Outcome(
         method=method,
         trials=len(docs),
-        steps=sum(int(d["steps_trained"]) for d in docs),
+        steps=sum(int(d.extra["steps_trained"]) for d in docs),
         wall=wall,
         search=search_seconds(work / f"{name}.log"),
         best=float(best["value"]),
@@ -274,7 +260,7 @@ def print_settings(args: argparse.Namespace) -> None:
     )
     print(
         f"  hyperband: resource steps (x{args.every} train steps), eta {args.eta}, "
-        f"r_l {r_l}, maxTrialCount {hyperband_trials(r_l, args.eta)} (its schedule), "
+        f"r_l {r_l}, maxTrialCount {total_trials(r_l, args.eta)} (its schedule), "
         f"own random configurations (random_state {args.random_state}) from "
         f"the discrete list {log_grid(args.lr_min, args.lr_max, args.configs)}"
     )
