@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from odsweep.demodata import base_config_path
+from tests.trained_fixtures import trained  # noqa: F401 (session fixture for every folder)
 
 
 @dataclass(frozen=True)
