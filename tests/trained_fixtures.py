@@ -7,6 +7,8 @@ tests (export, serving cost, warm starts, post-processing, the report).
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "src" / "odsweep" / "demodata" / "ssd_tiny.config"
 METRIC = "DetectionBoxes_Precision/mAP"
 LR_PATH = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
@@ -49,6 +51,25 @@ def _odsweep(*args: str) -> None:
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     root = tmp_path_factory.mktemp("export-trial")
+    cache = os.environ.get("ODSWEEP_TEST_TRAINED_CACHE")
+    if cache and (Path(cache) / "t-export" / "best").is_dir():
+        # Developer convenience only (CI never sets it): a copy of a trial this fixture
+        # trained earlier, so that re-running one test does not retrain for minutes.
+        shutil.copytree(cache, root, dirs_exist_ok=True)
+        return Trained(
+            root / "t-export",
+            str(root / "data" / "eval-*.tfrecord"),
+            root / "data" / "label_map.pbtxt",
+        )
+    _train(root)
+    if cache:
+        shutil.copytree(root, cache, dirs_exist_ok=True)
+    return Trained(
+        root / "t-export", str(root / "data" / "eval-*.tfrecord"), root / "data" / "label_map.pbtxt"
+    )
+
+
+def _train(root: Path) -> None:
     data = root / "data"
     _odsweep("demo-data", str(data), "--num-train", "16", "--num-eval", "4")
     trial_dir = root / "t-export"
@@ -77,4 +98,3 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
         "--set",
         f"{LR_PATH}.warmup_steps=5",
     )
-    return Trained(trial_dir, eval_input, data / "label_map.pbtxt")
