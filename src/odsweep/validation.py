@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from odsweep import odconfig
+from odsweep import validation_branches as branches
 from odsweep.errors import InputError
 from odsweep.odconfig import FieldKind
 from odsweep.spec import (
@@ -49,7 +50,7 @@ def check_spec(spec: SearchSpec) -> Any:
     except InputError as exc:
         raise InputError([_keyed(spec, m) for m in exc.messages]) from None
     for index, parameter in enumerate(spec.parameters):
-        problems += _check_parameter(config, index, parameter)
+        problems += _check_one(config, spec, index, parameter)
     problems += _check_metrics(config, spec)
     problems += _check_shortest_rung(spec)
     try:
@@ -68,6 +69,17 @@ def _keyed(spec: SearchSpec, message: str) -> str:
     if spec.pipeline_config_path in message:
         return "spec.pipelineConfigPath: " + message
     return message
+
+
+def _check_one(config: Any, spec: SearchSpec, index: int, parameter: Parameter) -> list[str]:
+    # A choice switches a oneof; a when: parameter resolves with its branches chosen.
+    if branches.is_choice(config, parameter):
+        return branches.check_choice(config, spec, index, parameter)
+    try:
+        where = branches.config_for(config, spec, parameter, f"spec.parameters[{index}]")
+    except InputError as exc:
+        return list(exc.messages)
+    return _check_parameter(where, index, parameter)
 
 
 def _check_parameter(config: Any, index: int, parameter: Parameter) -> list[str]:

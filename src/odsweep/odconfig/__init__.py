@@ -11,6 +11,12 @@ schema and the base config's oneof selections, with typed values.
 
 from __future__ import annotations
 
+from odsweep.odconfig._branches import (
+    OneofRef,
+    completeness_problems,
+    names_oneof,
+    resolve_oneof,
+)
 from odsweep.odconfig._io import (
     config_to_text,
     label_map_num_classes,
@@ -33,18 +39,22 @@ from odsweep.odconfig._values import coerce_value
 __all__ = [
     "FieldKind",
     "FieldRef",
+    "OneofRef",
     "PathSegment",
     "apply_overrides",
     "coerce_value",
+    "completeness_problems",
     "config_to_text",
     "eval_metric_names",
     "label_map_num_classes",
     "learning_rate_schedule",
     "load_pipeline_config",
     "model_num_classes",
+    "names_oneof",
     "parse_path",
     "parse_pipeline_config",
     "resolve_field",
+    "resolve_oneof",
     "set_data_paths",
     "set_field",
     "set_num_train_steps",

@@ -8,6 +8,13 @@ from typing import Any
 from object_detection.protos.pipeline_pb2 import TrainEvalPipelineConfig
 
 from odsweep.errors import InputError
+from odsweep.odconfig._branches import (
+    OneofRef,
+    completeness_problems,
+    names_oneof,
+    resolve_oneof,
+    switch_branch,
+)
 from odsweep.odconfig._schema import FieldRef, resolve_field
 from odsweep.odconfig._values import coerce_value
 
@@ -41,7 +48,9 @@ def apply_overrides(
 
     All overrides are validated first (path against the schema and the base
     config's oneof selections, value against the field type); nothing is applied
-    unless all are valid.
+    unless all are valid. A path naming a oneof (``train_config.optimizer.optimizer:
+    adam_optimizer``) switches that branch first, outer oneofs before inner ones, so the
+    other overrides may write into the chosen branch (see ``odconfig._branches``).
 
     Args:
         config: The base config; left untouched.
@@ -58,10 +67,26 @@ def apply_overrides(
     errors: list[str] = []
     planned: list[tuple[FieldRef, object]] = []
     first_key_by_path: dict[str, str] = {}
-    for path, value in overrides.items():
+    result = type(config)()
+    result.CopyFrom(config)
+    switches = [p for p in overrides if names_oneof(config.DESCRIPTOR, p)]
+    # Outer oneofs first: a schedule chosen inside adam_optimizer needs adam selected.
+    switched: list[tuple[str, OneofRef]] = []
+    for path in sorted(switches, key=lambda p: p.count(".")):
         key = f"{key_prefix}{path}"
         try:
-            ref = resolve_field(config, path, key=key)
+            oneof = resolve_oneof(result, path, key=key)
+            switch_branch(result, oneof, overrides[path], key=key)
+        except InputError as exc:
+            errors.extend(exc.messages)
+            continue
+        switched.append((key, oneof))
+    for path, value in overrides.items():
+        if path in switches:
+            continue
+        key = f"{key_prefix}{path}"
+        try:
+            ref = resolve_field(result, path, key=key)
             typed = coerce_value(ref, value, key=key)
         except InputError as exc:
             errors.extend(exc.messages)
@@ -78,8 +103,10 @@ def apply_overrides(
         planned.append((ref, typed))
     if errors:
         raise InputError(errors)
-    result = type(config)()
-    result.CopyFrom(config)
     for ref, typed in planned:
         set_field(result, ref, typed)
+    for key, oneof in switched:
+        errors += completeness_problems(result, oneof, key=key)
+    if errors:
+        raise InputError(errors)
     return result

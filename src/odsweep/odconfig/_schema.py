@@ -194,8 +194,9 @@ def _check_oneof(key: str, message: Any, desc: Any, fd: Any) -> None:
     if selected != fd.name:
         raise InputError(
             f"{key}: {where} selects '{selected}' in the base config but the path enters "
-            f"'{fd.name}'; tune fields under '{selected}' or change the base config "
-            "(a oneof is never switched by an override)"
+            f"'{fd.name}'; tune fields under '{selected}', or choose the branch by naming "
+            f"the oneof '{oneof.name}' (a categorical parameter, this one with when: "
+            f"{{<that parameter>: {fd.name}}})"
         )
 
 

@@ -37,6 +37,12 @@ from __future__ import annotations
 
 from odsweep.results import ObjectiveType
 from odsweep.spec._algorithms import KATIB_ALGORITHMS, SUPPORTED_ALGORITHMS, grid_size
+from odsweep.spec._branches import (
+    CONDITIONAL_ALGORITHMS,
+    branch_prefix,
+    inactive_parameters,
+    is_active,
+)
 from odsweep.spec._budget import NUM_STEPS_PATH, resource_name, trial_steps
 from odsweep.spec._hyperband import Bracket, Rung, brackets, smallest_resource
 from odsweep.spec._io import load_spec, spec_to_dict
@@ -58,11 +64,12 @@ from odsweep.spec._names import RESERVED_PARAMETER_NAMES, TRIAL_NAME_PARAMETER
 from odsweep.spec._objective import METRIC_ALIASES
 from odsweep.spec._parameters import is_safe_value
 from odsweep.spec._parse import API_VERSION, KIND, MAX_NAME_LENGTH, parse_spec
-from odsweep.spec._space import Distribution, Parameter, ParameterType, ParamValue
+from odsweep.spec._space import Condition, Distribution, Parameter, ParameterType, ParamValue
 from odsweep.spec._summary import summarize
 
 __all__ = [
     "API_VERSION",
+    "CONDITIONAL_ALGORITHMS",
     "DEFAULT_STALL_TIMEOUT_SECONDS",
     "KATIB_ALGORITHMS",
     "KIND",
@@ -77,6 +84,7 @@ __all__ = [
     "AshaStopping",
     "Bracket",
     "ClusterSpec",
+    "Condition",
     "Distribution",
     "EarlyStopping",
     "ExportInputType",
@@ -93,8 +101,11 @@ __all__ = [
     "SettingValue",
     "Toleration",
     "brackets",
+    "branch_prefix",
     "evals_per_trial",
     "grid_size",
+    "inactive_parameters",
+    "is_active",
     "is_safe_value",
     "load_spec",
     "parse_spec",

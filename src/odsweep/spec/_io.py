@@ -136,12 +136,16 @@ def _parameter_to_dict(param: Parameter) -> dict[str, Any]:
         space["distribution"] = param.distribution.value
     else:
         space = {"list": list(param.values)}
-    return {
+    out: dict[str, Any] = {
         "name": param.name,
         "configPath": param.config_path,
         "parameterType": param.type.value,
         "feasibleSpace": space,
     }
+    # Only when set: documents (and study fingerprints) of specs without it stay as they were.
+    if param.when is not None:
+        out["when"] = {param.when.parameter: param.when.branch}
+    return out
 
 
 def _cluster_to_dict(cluster: ClusterSpec) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from decimal import ROUND_FLOOR, Decimal
 
+from odsweep.spec._branches import check_conditions, parse_when
 from odsweep.spec._names import name_problem
 from odsweep.spec._problems import (
     NOTHING,
@@ -22,7 +23,7 @@ from odsweep.spec._problems import (
 )
 from odsweep.spec._space import Distribution, Parameter, ParameterType, ParamValue
 
-PARAMETER_KEYS = ("name", "configPath", "parameterType", "feasibleSpace")
+PARAMETER_KEYS = ("name", "configPath", "parameterType", "feasibleSpace", "when")
 FEASIBLE_SPACE_KEYS = ("min", "max", "step", "list", "distribution")
 
 _SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?"
@@ -104,6 +105,8 @@ def parse_parameters(
             )
         config_paths.setdefault(param.config_path, i)
         params.append(param)
+    if len(problems) == before:
+        check_conditions(params, path, problems)
     return params if len(problems) == before else None
 
 
@@ -149,6 +152,7 @@ def _parse_parameter(item: object, path: str, problems: Problems) -> Parameter |
         )
         config_path = None
     type_name = reader.choice("parameterType", _TYPES, required=True)
+    when = parse_when(reader.raw("when"), reader.at("when"), problems)
     space_path = reader.at("feasibleSpace")
     raw_space = reader.raw("feasibleSpace")
     if raw_space is NOTHING:
@@ -167,11 +171,11 @@ def _parse_parameter(item: object, path: str, problems: Problems) -> Parameter |
         if bounds is None or name is None or config_path is None:
             return None
         low, high, step, distribution = bounds
-        return Parameter(name, config_path, ptype, low, high, step, (), distribution)
+        return Parameter(name, config_path, ptype, low, high, step, (), distribution, when)
     values = _parse_list(space_reader, ptype)
     if values is None or name is None or config_path is None:
         return None
-    return Parameter(name, config_path, ptype, values=values)
+    return Parameter(name, config_path, ptype, values=values, when=when)
 
 
 _Bounds = tuple[int | float, int | float, int | float | None, Distribution]

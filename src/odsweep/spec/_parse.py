@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from odsweep.errors import InputError
 from odsweep.spec._algorithms import check_algorithm_fit, parse_algorithm
+from odsweep.spec._branches import check_algorithm_supports_when
 from odsweep.spec._budget import check_combination, check_hyperband
 from odsweep.spec._cluster import parse_cluster
 from odsweep.spec._early import parse_early_stopping
@@ -212,6 +213,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
     )
     if params is not None and algorithm is not None:
         check_algorithm_fit(algorithm, params, trials, problems)
+        check_algorithm_supports_when(algorithm.name, params, problems)
         check_hyperband(
             algorithm,
             params,

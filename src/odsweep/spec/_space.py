@@ -28,6 +28,19 @@ class ParameterType(StrEnum):
     CATEGORICAL = "categorical"
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A parameter's ``when: {parameter: branch}``: it applies only in that branch.
+
+    Attributes:
+        parameter: The name of the categorical parameter that chooses a oneof branch.
+        branch: The branch (one of that parameter's values) this parameter lives in.
+    """
+
+    parameter: str
+    branch: str
+
+
 class Distribution(StrEnum):
     """How a ``double``/``int`` range is sampled (Katib's ``feasibleSpace.distribution``)."""
 
@@ -54,6 +67,8 @@ class Parameter:
         step: Grid spacing for ``double``/``int``, or None (``int`` then steps by 1).
         values: The allowed values of ``discrete``/``categorical``, in the given order.
         distribution: Sampling scale of a ``double``/``int`` range.
+        when: Set when the parameter lives in one branch of a oneof that another
+            parameter chooses; the trial ignores it in the other branches.
     """
 
     name: str
@@ -64,6 +79,7 @@ class Parameter:
     step: int | float | None = None
     values: tuple[ParamValue, ...] = ()
     distribution: Distribution = Distribution.UNIFORM
+    when: Condition | None = None
 
     @property
     def is_range(self) -> bool:

@@ -30,6 +30,7 @@ from odsweep.results import (
     write_best,
 )
 from odsweep.spec import SearchSpec
+from odsweep.sweep._branch_notes import without_ignored
 from odsweep.sweep._layout import model_base, param_scales, trial_dir
 
 logger = logging.getLogger(__name__)
@@ -236,16 +237,18 @@ def sweep_report(
         "TensorBoard": f"tensorboard --logdir {storage.join(output_dir, TRIALS_DIR)}",
         "optuna-dashboard": f"odsweep dashboard {output_dir}",
     }
+    # Values of branches a trial did not choose were not applied: shown as such.
+    shown, branch_notes = without_ignored(spec, results)
     return build_report(
         title=f"odsweep: {spec.name}",
-        results=list(results),
+        results=shown,
         metric=spec.objective.metric,
         direction=spec.objective.type,
         param_scales=param_scales(spec),
         best_trial=best.trial if best else None,
         links=default_links if links is None else links,
         export_location=export_path,
-        notes=notes,
+        notes=[*notes, *branch_notes],
         train_steps=spec.num_train_steps,
     )
 

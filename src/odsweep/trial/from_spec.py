@@ -3,13 +3,16 @@ the trial's parameter values (as strings, the way Katib passes them). Pure."""
 
 from __future__ import annotations
 
+import logging
 import zlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from odsweep.errors import InputError
-from odsweep.spec import SearchSpec, resource_name, trial_steps
+from odsweep.spec import SearchSpec, inactive_parameters, is_active, resource_name, trial_steps
 from odsweep.trial.options import TrialOptions
+
+logger = logging.getLogger(__name__)
 
 
 def seed_from_name(trial_dir: str) -> int:
@@ -21,6 +24,10 @@ def seed_from_name(trial_dir: str) -> int:
 
 def parse_params(spec: SearchSpec, raw: Mapping[str, str]) -> dict[str, Any]:
     """Typed parameter values from ``NAME=VALUE`` strings; every parameter exactly once.
+
+    A parameter whose ``when:`` branch is not chosen may be left out (the local engine
+    does not sample it); given (Katib samples the flat space), it is checked and kept,
+    and :func:`trial_options` ignores it.
 
     Raises:
         InputError: unknown names, missing parameters, values outside the space.
@@ -40,14 +47,18 @@ def parse_params(spec: SearchSpec, raw: Mapping[str, str]) -> dict[str, Any]:
             typed[name] = parameter.parse_value(text)
         except InputError as exc:
             problems.extend(exc.messages)
-    missing = [name for name in known if name not in raw]
+    missing = [
+        name
+        for name in known
+        if name not in raw and is_active(spec.parameters, name, {**raw, **typed})
+    ]
     if missing:
         problems.append(
             f"--param: no value for {', '.join(missing)}; give each as --param NAME=VALUE"
         )
     if problems:
         raise InputError(problems)
-    return {name: typed[name] for name in known}
+    return {name: typed[name] for name in known if name in typed}
 
 
 def trial_options(
@@ -69,10 +80,20 @@ def trial_options(
     overrides: list[tuple[str, Any]] = list(spec.overrides.items())
     # hyperband's resource parameter sets the step count (in eval intervals), not a field.
     resource = resource_name(spec.algorithm)
+    # A parameter of a branch that is not chosen is ignored, as Katib's flat space needs.
+    ignored = inactive_parameters(spec.parameters, params)
+    for name, when in ignored.items():
+        logger.info(
+            "parameter %s ignored: it applies when %s=%s, this trial chose %s",
+            name,
+            when.parameter,
+            when.branch,
+            params.get(when.parameter, "(its choice does not apply)"),
+        )
     overrides += [
         (spec.parameter(name).config_path, value)
         for name, value in params.items()
-        if name != resource
+        if name != resource and name not in ignored
     ]
     overrides += list(sets)
     extra = {} if keep_checkpoints is None else {"keep_checkpoints": keep_checkpoints}

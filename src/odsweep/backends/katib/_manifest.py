@@ -182,7 +182,13 @@ def _trial_template(spec: SearchSpec, options: KatibOptions) -> dict[str, Any]:
     parameters = [
         {
             "name": param.name,
-            "description": f"sets {param.config_path}",
+            "description": f"sets {param.config_path}"
+            + (
+                ""
+                if param.when is None
+                # Katib's space is flat: say in the Experiment what the trial ignores.
+                else f" (ignored unless {param.when.parameter}={param.when.branch})"
+            ),
             "reference": param.name,
         }
         for param in spec.parameters

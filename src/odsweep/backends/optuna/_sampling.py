@@ -93,7 +93,15 @@ from optuna.samplers import (
 from optuna.trial import BaseTrial, FrozenTrial
 
 from odsweep.backends.optuna._skopt import SkoptSampler, SkoptSettings
-from odsweep.spec import Algorithm, AlgorithmName, Parameter, ParameterType, ParamValue, SearchSpec
+from odsweep.spec import (
+    Algorithm,
+    AlgorithmName,
+    Parameter,
+    ParameterType,
+    ParamValue,
+    SearchSpec,
+    is_active,
+)
 
 # hyperopt 0.2 defaults (hyperopt/tpe.py), which Katib's suggestion-hyperopt keeps.
 HYPEROPT_GAMMA = 0.25
@@ -154,9 +162,15 @@ def make_sampler(spec: SearchSpec) -> BaseSampler:
         if name is AlgorithmName.TPE:
             return _hyperopt_tpe(algorithm)
         if name is AlgorithmName.MULTIVARIATE_TPE:
+            # With when: the space changes with the branch: group=True models each
+            # branch's parameters jointly instead of falling back to independent TPE.
+            conditional = any(p.when is not None for p in spec.parameters)
+            if conditional:
+                warnings.filterwarnings("ignore", category=ExperimentalWarning, message="group")
             return TPESampler(
                 seed=seed,
                 multivariate=True,
+                group=conditional,
                 constant_liar=MULTIVARIATE_TPE_CONSTANT_LIAR,
                 n_startup_trials=_int(algorithm, "n_startup_trials", OPTUNA_N_STARTUP_TRIALS),
                 n_ei_candidates=_int(algorithm, "n_ei_candidates", OPTUNA_N_EI_CANDIDATES),
@@ -272,7 +286,10 @@ class _FixedSpaceSobolSampler(QMCSampler):
 
 
 def suggest(trial: BaseTrial, spec: SearchSpec) -> dict[str, ParamValue]:
-    """Ask ``trial`` for every parameter of ``spec``, in file order.
+    """Ask ``trial`` for every parameter of ``spec`` that applies, in file order.
+
+    Parameters with ``when:`` are asked only when their branch was chosen (choices
+    first), so samplers that support it see a conditional space.
 
     ``double`` -> ``suggest_float``, ``int`` -> ``suggest_int`` (step 1 without step),
     ``discrete``/``categorical`` -> ``suggest_categorical`` over the listed values.
@@ -286,7 +303,23 @@ def suggest(trial: BaseTrial, spec: SearchSpec) -> dict[str, ParamValue]:
     Returns:
         ``{parameter name: value}``; every value satisfies ``Parameter.contains``.
     """
-    return {param.name: _suggest_one(trial, param) for param in spec.parameters}
+    values: dict[str, ParamValue] = {}
+    # Define-by-run: a choice is asked before the parameters of its branches, and a
+    # parameter whose branch was not chosen is not asked at all (absent from the trial).
+    for param in sorted(spec.parameters, key=lambda p: _depth(spec, p)):
+        if is_active(spec.parameters, param.name, values):
+            values[param.name] = _suggest_one(trial, param)
+    return {p.name: values[p.name] for p in spec.parameters if p.name in values}
+
+
+def _depth(spec: SearchSpec, param: Parameter) -> int:
+    """How many ``when:`` links lead from ``param`` to a parameter that always applies."""
+    depth = 0
+    current = param
+    while current.when is not None and depth < len(spec.parameters):
+        current = spec.parameter(current.when.parameter)
+        depth += 1
+    return depth
 
 
 def _suggest_one(trial: BaseTrial, param: Parameter) -> ParamValue:
