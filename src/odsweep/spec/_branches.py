@@ -10,8 +10,9 @@ branch is a field of it, is checked against the base config at validate.
 
 Activity is transitive: a parameter applies when its branch is chosen AND the choice
 parameter itself applies (a schedule choice inside ``adam_optimizer`` chains to the
-optimizer choice). Path containment makes cycles impossible, but they are refused
-anyway so that a hand-built spec cannot loop.
+optimizer choice). No cycle can pass the checks: a parameter's configPath has more
+segments than its choice's (it extends the choice's message path by the branch and a
+field), so following the links always ends.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from odsweep.spec._model import AlgorithmName
 from odsweep.spec._problems import NOTHING, Problems, as_mapping, closest
 from odsweep.spec._space import Condition, Parameter, ParameterType
 
-WHEN_KEY = "when"
+_NAME_THE_CHOICE = "name the categorical parameter that chooses this parameter's branch"
 
 # Samplers that ask for parameters one by one (define-by-run) and so can leave an
 # inactive parameter out; the others sample one fixed space per trial.
@@ -76,13 +77,16 @@ def check_conditions(params: Sequence[Parameter], path: str, problems: Problems)
             continue
         at = f"{path}[{i}].when.{when.parameter}"
         choice = by_name.get(when.parameter)
-        if choice is None or choice is param:
+        if choice is param:
+            problems.add(at, "names the parameter itself", when.parameter, _NAME_THE_CHOICE)
+            continue
+        if choice is None:
             guess = closest(when.parameter, [n for n in by_name if n != param.name])
             problems.add(
                 at,
                 "names no other parameter of this space",
                 when.parameter,
-                f"did you mean {guess!r}?" if guess else "name the parameter choosing the branch",
+                f"did you mean {guess!r}?" if guess else _NAME_THE_CHOICE,
             )
             continue
         if choice.type is not ParameterType.CATEGORICAL:
@@ -111,31 +115,12 @@ def check_conditions(params: Sequence[Parameter], path: str, problems: Problems)
                 param.config_path,
                 "fix the configPath or the when: branch",
             )
-    _check_cycles(params, path, problems)
 
 
 def branch_prefix(choice: Parameter, branch: str) -> str:
     """``a.b.oneof`` choosing ``branch`` -> ``a.b.<branch>.`` (where its fields start)."""
     parent = choice.config_path.rpartition(".")[0]
     return f"{parent}.{branch}." if parent else f"{branch}."
-
-
-def _check_cycles(params: Sequence[Parameter], path: str, problems: Problems) -> None:
-    by_name = {p.name: p for p in params}
-    for i, param in enumerate(params):
-        seen = {param.name}
-        current = param
-        while current.when is not None and current.when.parameter in by_name:
-            current = by_name[current.when.parameter]
-            if current.name in seen:
-                problems.add(
-                    f"{path}[{i}].when",
-                    "forms a cycle of when: conditions",
-                    param.name,
-                    "a choice parameter cannot depend on a parameter inside its own branches",
-                )
-                break
-            seen.add(current.name)
 
 
 def check_algorithm_supports_when(
