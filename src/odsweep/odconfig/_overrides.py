@@ -49,8 +49,10 @@ def apply_overrides(
     All overrides are validated first (path against the schema and the base
     config's oneof selections, value against the field type); nothing is applied
     unless all are valid. A path naming a oneof (``train_config.optimizer.optimizer:
-    adam_optimizer``) switches that branch first, outer oneofs before inner ones, so the
-    other overrides may write into the chosen branch (see ``odconfig._branches``).
+    adam_optimizer``) switches that branch (see ``odconfig._branches``): overrides that
+    resolve in the config as given apply first (a fixed override of the old branch is
+    carried or dropped with it), then the switches, outer oneofs before inner ones,
+    then the overrides that enter a chosen branch.
 
     Args:
         config: The base config; left untouched.
@@ -67,9 +69,44 @@ def apply_overrides(
     errors: list[str] = []
     planned: list[tuple[FieldRef, object]] = []
     first_key_by_path: dict[str, str] = {}
+
+    def plan(work: Any, path: str, *, final: bool) -> bool:
+        """Resolve and type one override against ``work``; False to retry it later."""
+        key = f"{key_prefix}{path}"
+        try:
+            ref = resolve_field(work, path, key=key)
+        except InputError as exc:
+            if final:
+                errors.extend(exc.messages)
+            return False
+        try:
+            typed = coerce_value(ref, overrides[path], key=key)
+        except InputError as exc:
+            errors.extend(exc.messages)
+            return True
+        # Two spellings of one field (e.g. "a[0].b" and "a[00].b") would make the
+        # result depend on dict order.
+        if ref.path in first_key_by_path:
+            errors.append(
+                f"{key}: sets the same field as {first_key_by_path[ref.path]} ({ref.path}); "
+                "give it once"
+            )
+            return True
+        first_key_by_path[ref.path] = key
+        planned.append((ref, typed))
+        return True
+
     result = type(config)()
     result.CopyFrom(config)
     switches = [p for p in overrides if names_oneof(config.DESCRIPTOR, p)]
+    fields = [p for p in overrides if p not in switches]
+    # Before any switch: what resolves in the config as it is (a fixed override of the
+    # base's branch is then carried by the switch, or dropped with the branch).
+    # Without a switch this is the only pass, and every problem is final.
+    later = [p for p in fields if not plan(config, p, final=not switches)]
+    for ref, typed in planned:
+        set_field(result, ref, typed)
+    del planned[:]
     # Outer oneofs first: a schedule chosen inside adam_optimizer needs adam selected.
     switched: list[tuple[str, OneofRef]] = []
     for path in sorted(switches, key=lambda p: p.count(".")):
@@ -81,26 +118,9 @@ def apply_overrides(
             errors.extend(exc.messages)
             continue
         switched.append((key, oneof))
-    for path, value in overrides.items():
-        if path in switches:
-            continue
-        key = f"{key_prefix}{path}"
-        try:
-            ref = resolve_field(result, path, key=key)
-            typed = coerce_value(ref, value, key=key)
-        except InputError as exc:
-            errors.extend(exc.messages)
-            continue
-        # Two spellings of one field (e.g. "a[0].b" and "a[00].b") would make the
-        # result depend on dict order.
-        if ref.path in first_key_by_path:
-            errors.append(
-                f"{key}: sets the same field as {first_key_by_path[ref.path]} ({ref.path}); "
-                "give it once"
-            )
-            continue
-        first_key_by_path[ref.path] = key
-        planned.append((ref, typed))
+    # Then what enters a chosen branch.
+    for path in later if switches else []:
+        plan(result, path, final=True)
     if errors:
         raise InputError(errors)
     for ref, typed in planned:

@@ -166,7 +166,9 @@ def make_sampler(spec: SearchSpec) -> BaseSampler:
             # branch's parameters jointly instead of falling back to independent TPE.
             conditional = any(p.when is not None for p in spec.parameters)
             if conditional:
-                warnings.filterwarnings("ignore", category=ExperimentalWarning, message="group")
+                warnings.filterwarnings(
+                    "ignore", category=ExperimentalWarning, message="Argument ``group``"
+                )
             return TPESampler(
                 seed=seed,
                 multivariate=True,
