@@ -8,7 +8,7 @@ import pytest
 from spec_fixtures import errors, exact_line, parse, valid_doc
 
 from odsweep.errors import InputError
-from odsweep.spec import Condition, inactive_parameters, is_active, spec_to_dict
+from odsweep.spec import Condition, inactive_parameters, is_active, spec_to_dict, summarize
 
 OPT = "train_config.optimizer.optimizer"
 ADAM_LR = "train_config.optimizer.adam_optimizer.learning_rate"
@@ -166,3 +166,14 @@ def test_fixed_space_algorithms_refuse_when(algorithm: str) -> None:
 @pytest.mark.parametrize("algorithm", ["random", "tpe", "multivariate-tpe"])
 def test_define_by_run_algorithms_accept_when(algorithm: str) -> None:
     assert parse(branch_doc(algorithm)).parameter("adam_lr").when is not None
+
+
+def test_the_summary_names_each_parameters_branch() -> None:
+    lines = summarize(parse(branch_doc())).splitlines()
+    momentum = next(line for line in lines if line.lstrip().startswith("momentum "))
+    assert momentum.endswith(
+        "-> train_config.optimizer.momentum_optimizer.momentum_optimizer_value"
+        "  (when optimizer=momentum_optimizer)"
+    )
+    optimizer = next(line for line in lines if line.lstrip().startswith("optimizer "))
+    assert optimizer.endswith(f"-> {OPT}")

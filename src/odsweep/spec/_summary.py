@@ -51,8 +51,9 @@ def summarize(spec: SearchSpec) -> str:
     space_width = max(len(r) for r in ranges)
     lines = [head, budget, trial]
     for param, space in zip(spec.parameters, ranges, strict=True):
+        when = "" if param.when is None else f"  (when {param.when.parameter}={param.when.branch})"
         lines.append(
-            f"  {param.name:<{name_width}}  {space:<{space_width}}  -> {param.config_path}"
+            f"  {param.name:<{name_width}}  {space:<{space_width}}  -> {param.config_path}{when}"
         )
     if spec.overrides:
         lines.append(f"  fixed: {', '.join(f'{k}={v!r}' for k, v in spec.overrides.items())}")
