@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from odsweep.demodata import base_config_path
 from odsweep.spec import load_spec
 from odsweep.validation import check_spec
@@ -98,3 +100,19 @@ def test_an_incomplete_branch_is_refused_at_validate(data: Path) -> None:
         "is incomplete: train_config.optimizer.adam_optimizer.learning_rate needs its oneof "
         "'learning_rate' set"
     ) in messages[0]
+
+
+def test_the_committed_branch_example_validates(data: Path) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    doc = yaml.safe_load((repo / "search_spaces" / "demo-branches.yaml").read_text())
+    doc["spec"].update(
+        pipelineConfigPath=str(base_config_path()),
+        trainInputPath=str(data / "train-*.tfrecord"),
+        evalInputPath=str(data / "eval-*.tfrecord"),
+        labelMapPath=str(data / "label_map.pbtxt"),
+    )
+    path = data / "branches.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    spec = load_spec(str(path))
+    check_spec(spec)
+    assert spec.parameter("adam_constant_lr").when is not None
