@@ -8,7 +8,7 @@ import pytest
 from spec_fixtures import errors, parse, valid_doc
 
 from odsweep.results import Constraint, ObjectiveType, Tradeoff
-from odsweep.spec import MULTI_OBJECTIVE_ALGORITHMS, parse_spec, spec_to_dict
+from odsweep.spec import MULTI_OBJECTIVE_ALGORITHMS, parse_spec, spec_to_dict, summarize
 
 LATENCY = "Serving/latency_p50_ms"
 
@@ -161,3 +161,13 @@ def test_multi_objective_algorithms_accept_tradeoffs(algorithm: str) -> None:
     doc["spec"]["algorithm"] = {"algorithmName": algorithm}
     doc["spec"]["parameters"][0]["feasibleSpace"].pop("distribution")  # sobol: uniform only
     assert parse(doc).algorithm.name.value == algorithm
+
+
+def test_the_summary_names_the_tradeoffs_and_constraints() -> None:
+    doc = with_tradeoffs(valid_doc(), {"objectiveMetricName": LATENCY, "type": "min"})
+    doc["spec"]["export"]["constraints"] = [{"metricName": LATENCY, "max": 40}]
+    head = summarize(parse(doc)).splitlines()[0]
+    assert head == (
+        "ssd-demo: maximize DetectionBoxes_Precision/mAP (goal 0.9); trade-offs: minimize "
+        f"{LATENCY}; export only if {LATENCY} <= 40"
+    )
