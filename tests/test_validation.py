@@ -189,3 +189,21 @@ def test_parameter_and_data_problems_are_reported_together(data: Path) -> None:
     assert len(messages) == 2
     assert any("no file matches" in m for m in messages)
     assert any(m.startswith("spec.objective.objectiveMetricName") for m in messages)
+
+
+def test_a_tradeoff_metric_must_be_produced_by_the_eval_unless_measured_at_serving(
+    data: Path,
+) -> None:
+    objective = {
+        "type": "max",
+        "objectiveMetricName": "DetectionBoxes_Precision/mAP",
+        "tradeoffs": [
+            {"objectiveMetricName": "Serving/latency_p50_ms", "type": "min"},
+            {"objectiveMetricName": "DetectionBoxes_Recall/AR@7", "type": "max"},
+        ],
+    }
+    (msg,) = errors(spec_file(data, objective=objective))
+    assert msg.startswith(
+        "spec.objective.tradeoffs[1].objectiveMetricName: the eval of this config "
+        "(metrics_set: coco_detection_metrics) does not produce 'DetectionBoxes_Recall/AR@7'"
+    )

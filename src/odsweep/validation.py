@@ -155,6 +155,12 @@ def _check_metrics(config: Any, spec: SearchSpec) -> list[str]:
         (f"spec.objective.additionalMetricNames[{i}]", m)
         for i, m in enumerate(spec.objective.additional_metrics)
     ]
+    keys += [
+        (f"spec.objective.tradeoffs[{i}].objectiveMetricName", t.metric)
+        for i, t in enumerate(spec.objective.tradeoffs)
+        # Serving/* is measured on the trial's export at its end, not by the eval.
+        if not t.metric.startswith("Serving/")
+    ]
     for key, name in keys:
         if name not in produced:
             problems.append(

@@ -35,7 +35,7 @@ Decisions the engines can rely on:
 
 from __future__ import annotations
 
-from odsweep.results import ObjectiveType
+from odsweep.results import Constraint, ObjectiveType, Tradeoff
 from odsweep.spec._algorithms import KATIB_ALGORITHMS, SUPPORTED_ALGORITHMS, grid_size
 from odsweep.spec._branches import (
     CONDITIONAL_ALGORITHMS,
@@ -66,6 +66,7 @@ from odsweep.spec._parameters import is_safe_value
 from odsweep.spec._parse import API_VERSION, KIND, MAX_NAME_LENGTH, parse_spec
 from odsweep.spec._space import Condition, Distribution, Parameter, ParameterType, ParamValue
 from odsweep.spec._summary import summarize
+from odsweep.spec._tradeoffs import MULTI_OBJECTIVE_ALGORITHMS
 
 __all__ = [
     "API_VERSION",
@@ -75,6 +76,7 @@ __all__ = [
     "KIND",
     "MAX_NAME_LENGTH",
     "METRIC_ALIASES",
+    "MULTI_OBJECTIVE_ALGORITHMS",
     "NUM_STEPS_PATH",
     "RESERVED_PARAMETER_NAMES",
     "SUPPORTED_ALGORITHMS",
@@ -85,6 +87,7 @@ __all__ = [
     "Bracket",
     "ClusterSpec",
     "Condition",
+    "Constraint",
     "Distribution",
     "EarlyStopping",
     "ExportInputType",
@@ -100,6 +103,7 @@ __all__ = [
     "SearchSpec",
     "SettingValue",
     "Toleration",
+    "Tradeoff",
     "brackets",
     "branch_prefix",
     "evals_per_trial",

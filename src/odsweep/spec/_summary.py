@@ -23,6 +23,12 @@ def summarize(spec: SearchSpec) -> str:
     head = f"{spec.name}: {objective.type.value} {objective.metric}"
     if objective.goal is not None:
         head += f" (goal {format_number(objective.goal)})"
+    if objective.tradeoffs:
+        head += "; trade-offs: " + ", ".join(
+            f"{t.type.value} {t.metric}" for t in objective.tradeoffs
+        )
+    if spec.export.constraints:
+        head += "; export only if " + ", ".join(c.describe() for c in spec.export.constraints)
     settings = ", ".join(f"{n}={v}" for n, v in spec.algorithm.settings)
     budget = f"  algorithm {spec.algorithm.name.value}" + (f" ({settings})" if settings else "")
     budget += f"; {spec.max_trial_count} trials, {spec.parallel_trial_count} in parallel"

@@ -7,6 +7,7 @@ Environment knobs (set by the tests):
   FAKE_FAIL_ABOVE   learning rates above this fail after the first eval (exit 1)
   FAKE_LOG          a file to append "start|end <name> <time>" lines to
   FAKE_PEERS        with FAKE_LOG: hold after "start" until this many trials run at once
+  FAKE_COST         "1": each eval also reports Fake/cost_ms = 1000 * lr + k (a trade-off)
 
 It resumes as the real trial does (``odsweep.trial.resume``, its fake config as the
 config), with "start <name> <time> <step>" in FAKE_LOG saying where it began.
@@ -85,6 +86,8 @@ def main(argv: list[str]) -> int:
         time.sleep(float(os.environ.get("FAKE_DELAY", "0.05")))
         value = objective(lr, k, len(steps))
         metrics = {opts.metric: value, "Loss/total_loss": 1.0 - value}
+        if os.environ.get("FAKE_COST") == "1":
+            metrics["Fake/cost_ms"] = 1000 * lr + k
         for line in format_metric_lines(metrics, timestamp=rfc3339_now()):
             print(line, flush=True)
         # A checkpoint's files as the real trial leaves them (its index file is what an

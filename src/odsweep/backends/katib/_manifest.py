@@ -78,11 +78,16 @@ def metric_strategy(name: str, spec: SearchSpec) -> str:
 
     The objective follows the objective's direction. Additional metrics follow their
     own: the OD API's ``Loss/...`` values are better lower, its precision and recall
-    metrics higher. Either way a trial is credited with its best checkpoint, not its
-    last one, the same as the local engine.
+    metrics higher; a trade-off follows its own direction. Either way a trial is
+    credited with its best checkpoint, not its last one, the same as the local engine.
+    (odsweep's Pareto front reads each trade-off at the primary's best checkpoint from
+    the trials' records, not Katib's summary.)
     """
     if name == spec.objective.metric:
         return "max" if spec.objective.type is ObjectiveType.MAXIMIZE else "min"
+    for tradeoff in spec.objective.tradeoffs:
+        if name == tradeoff.metric:
+            return "max" if tradeoff.type is ObjectiveType.MAXIMIZE else "min"
     return "min" if name.startswith("Loss/") else "max"
 
 
@@ -135,8 +140,10 @@ def _objective(spec: SearchSpec) -> dict[str, Any]:
     if objective.goal is not None:
         out["goal"] = objective.goal
     out["objectiveMetricName"] = objective.metric
-    if objective.additional_metrics:
-        out["additionalMetricNames"] = list(objective.additional_metrics)
+    # Katib has one objective: the trade-off metrics are collected as additional ones,
+    # and odsweep computes the Pareto front from the trial records afterwards.
+    if objective.collected:
+        out["additionalMetricNames"] = list(objective.collected)
     out["metricStrategies"] = [
         {"name": name, "value": metric_strategy(name, spec)} for name in objective.metrics
     ]

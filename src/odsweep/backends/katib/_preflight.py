@@ -175,7 +175,13 @@ def check_metric_names(objective: Objective, metrics_format: str) -> list[str]:
     problems = []
     names = objective.metrics
     keys = ["spec.objective.objectiveMetricName"] + [
-        f"spec.objective.additionalMetricNames[{i}]" for i in range(len(names) - 1)
+        f"spec.objective.additionalMetricNames[{i}]"
+        for i in range(len(objective.additional_metrics))
+    ]
+    tradeoff_names = [t.metric for t in objective.tradeoffs]
+    keys += [
+        f"spec.objective.tradeoffs[{tradeoff_names.index(name)}].objectiveMetricName"
+        for name in objective.collected[len(objective.additional_metrics) :]
     ]
     for key, name in zip(keys, names, strict=True):
         for value in _PROBE_VALUES:

@@ -24,6 +24,7 @@ from odsweep import storage
 from odsweep.backends.optuna import _study as studies
 from odsweep.backends.optuna._asha import keeps_running, rungs_reached, value_at
 from odsweep.backends.optuna._hyperband import SLOT_ATTR, Launched, Next, Slot, next_trial
+from odsweep.backends.optuna._objectives import primary_value
 from odsweep.backends.optuna._policy import median_stop
 from odsweep.errors import InputError
 from odsweep.results import TrialResult, TrialStatus, read_result_checked, write_result
@@ -171,7 +172,7 @@ def enqueue_next(study: optuna.Study, spec: SearchSpec, plan: tuple[Bracket, ...
         Launched(
             slot=Slot(*t.user_attrs[SLOT_ATTR]),
             finished=t.state is not TrialState.RUNNING,
-            value=t.value if t.state is TrialState.COMPLETE else None,
+            value=primary_value(t) if t.state is TrialState.COMPLETE else None,
             params=t.params,
         )
         for t in studies.logical_trials(study)

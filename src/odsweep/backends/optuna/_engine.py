@@ -125,7 +125,7 @@ class LocalEngine:
 
     def run(self) -> SearchOutcome:
         """Search until the policy says the search is over; stop trials on interrupt."""
-        recovery = recorder.recover(self.study, self.trials_dir)
+        recovery = recorder.recover(self.study, self.trials_dir, self.spec.objective.tradeoffs)
         if recovery.recorded:
             logger.info(
                 "resuming: %d trial(s) had finished and were recorded from their result.json",
@@ -200,7 +200,7 @@ class LocalEngine:
             for proc in self.running.values():
                 studies.heartbeat(self.study, self._trial_id(proc.number))
             if self.shared:  # a dead worker's trials, once their heartbeat is too old
-                recorder.take_over(self.study, self.trials_dir)
+                recorder.take_over(self.study, self.trials_dir, self.spec.objective.tradeoffs)
             self._last_beat = time.monotonic()
         return None
 
@@ -232,7 +232,7 @@ class LocalEngine:
         waiting = False
         while True:
             try:
-                recorder.take_over(self.study, self.trials_dir)
+                recorder.take_over(self.study, self.trials_dir, self.spec.objective.tradeoffs)
                 running = self.tally().running
                 if running == 0:
                     who = shared.claim_end(self.study, studies.owner(), gone=studies.owner_is_gone)
@@ -350,7 +350,7 @@ class LocalEngine:
         if not record:  # the study is unreachable: its result.json says it all
             pass
         elif tell:
-            recorder.tell_result(self.study, proc.number, result)
+            recorder.tell_result(self.study, proc.number, result, self.spec.objective.tradeoffs)
         else:  # interrupted: stays RUNNING to re-run, but its curve is kept
             recorder.report_evals(self.study, proc.number, result)
         self.progress.trial_done(result)

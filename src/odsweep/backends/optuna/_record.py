@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +28,10 @@ from optuna.trial import TrialState
 from odsweep import storage
 from odsweep.backends.optuna import _study as studies
 from odsweep.backends.optuna._budget import settle_decided
+from odsweep.backends.optuna._objectives import TELL_ERROR_ATTR, study_values
 from odsweep.backends.optuna._shared import study_lock
 from odsweep.errors import InputError
-from odsweep.results import TrialResult, TrialStatus, read_result_checked
+from odsweep.results import Tradeoff, TrialResult, TrialStatus, read_result_checked
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +55,29 @@ def report_evals(study: optuna.Study, number: int, result: TrialResult) -> None:
             study._storage.set_trial_intermediate_value(tid, record.step, value)
 
 
-def tell_result(study: optuna.Study, number: int, result: TrialResult) -> None:
-    """Record a finished trial: its evals first, then its status and value."""
+def tell_result(
+    study: optuna.Study, number: int, result: TrialResult, tradeoffs: Sequence[Tradeoff] = ()
+) -> None:
+    """Record a finished trial: its evals first, then its status and value(s).
+
+    With ``tradeoffs`` the values are the primary, then each trade-off metric at the
+    trial's best checkpoint. A succeeded trial missing one is told FAIL (Optuna takes
+    every value or none) with the reason in its ``odsweep_tell_error`` attribute and a
+    warning; its status attribute still says succeeded, so it counts as the succeeded
+    trial it is towards the budgets, and its own record is untouched.
+    """
     report_evals(study, number, result)
     state = STATE_OF.get(result.status, TrialState.FAIL)
     tid = trial_id(study, number)
     study._storage.set_trial_user_attr(tid, studies.STATUS_ATTR, result.status.value)
     if state is TrialState.COMPLETE and result.best is not None:
-        study.tell(number, result.best.value, skip_if_finished=True)
+        values = study_values(result, tradeoffs)
+        if isinstance(values, str):
+            logger.warning("%s", values)
+            study._storage.set_trial_user_attr(tid, TELL_ERROR_ATTR, values)
+            study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+        else:
+            study.tell(number, values, skip_if_finished=True)
     elif state is TrialState.PRUNED:
         study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
     else:
@@ -89,18 +106,22 @@ def _final_record(trials_dir: str, name: object) -> TrialResult | None:
     return result
 
 
-def recover(study: optuna.Study, trials_dir: str) -> Recovery:
+def recover(study: optuna.Study, trials_dir: str, tradeoffs: Sequence[Tradeoff] = ()) -> Recovery:
     """Settle the trials whose engine on this host is gone; re-run only unfinished ones."""
     rerun: list[str] = []
     recorded: list[str] = []
     with study_lock(study):  # not inside take_over's: each holds a connection of its own
-        _recover_gone(study, trials_dir, rerun, recorded)
-    rerun_stale, recorded_stale = take_over(study, trials_dir)
+        _recover_gone(study, trials_dir, rerun, recorded, tradeoffs)
+    rerun_stale, recorded_stale = take_over(study, trials_dir, tradeoffs)
     return Recovery(rerun=(*rerun, *rerun_stale), recorded=(*recorded, *recorded_stale))
 
 
 def _recover_gone(
-    study: optuna.Study, trials_dir: str, rerun: list[str], recorded: list[str]
+    study: optuna.Study,
+    trials_dir: str,
+    rerun: list[str],
+    recorded: list[str],
+    tradeoffs: Sequence[Tradeoff],
 ) -> None:
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if not studies.owner_is_gone(trial.system_attrs.get(studies.OWNER_ATTR)):
@@ -108,7 +129,7 @@ def _recover_gone(
         name = trial.user_attrs.get(studies.NAME_ATTR)
         final = _final_record(trials_dir, name)
         if final is not None:
-            tell_result(study, trial.number, final)
+            tell_result(study, trial.number, final, tradeoffs)
             logger.info(
                 "%s had finished (%s): recorded from its result.json", name, final.status.value
             )
@@ -116,7 +137,7 @@ def _recover_gone(
             continue
         decided = settle_decided(study, trial, trials_dir)
         if decided is not None:  # its early stop was decided before the engine died
-            tell_result(study, trial.number, decided)
+            tell_result(study, trial.number, decided, tradeoffs)
             logger.info("%s had been stopped early: recorded, not run again", name)
             recorded.append(str(name))
             continue
@@ -126,7 +147,9 @@ def _recover_gone(
         rerun.append(str(name))
 
 
-def take_over(study: optuna.Study, trials_dir: str) -> tuple[list[str], list[str]]:
+def take_over(
+    study: optuna.Study, trials_dir: str, tradeoffs: Sequence[Tradeoff] = ()
+) -> tuple[list[str], list[str]]:
     """Settle the RUNNING trials whose heartbeat is older than the grace period (their
     worker died or lost the database): recorded from their ``result.json`` when it is
     final, else failed, marked interrupted and enqueued again under the same name (the
@@ -150,7 +173,7 @@ def take_over(study: optuna.Study, trials_dir: str) -> tuple[list[str], list[str
             final = _final_record(trials_dir, name)
             try:
                 if final is not None:
-                    tell_result(study, trial.number, final)
+                    tell_result(study, trial.number, final, tradeoffs)
                     recorded.append(str(name))
                     continue
                 storage.set_trial_state_values(tid, TrialState.FAIL)

@@ -23,14 +23,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import optuna
-from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from odsweep.backends.optuna._guard import db_reason
+from odsweep.backends.optuna._objectives import directions, metric_names
 from odsweep.backends.optuna._shared import Liveness, creation_lock, study_lock
 from odsweep.errors import InputError
 from odsweep.secrets import mask_url
-from odsweep.spec import ObjectiveType, SearchSpec, spec_to_dict
+from odsweep.spec import SearchSpec, spec_to_dict
 from odsweep.storage import engine_url
 
 logger = logging.getLogger(__name__)
@@ -160,22 +160,23 @@ def _open(
         storage = optuna.storages.RDBStorage(
             url, heartbeat_interval=liveness.heartbeat, grace_period=liveness.grace
         )
-        direction = (
-            StudyDirection.MAXIMIZE
-            if spec.objective.type is ObjectiveType.MAXIMIZE
-            else StudyDirection.MINIMIZE
-        )
+        # Several directions with trade-offs: a resumed study cannot change its count
+        # silently, as its fingerprint holds the objective (trade-offs included).
         study = optuna.create_study(
             study_name=spec.name,
             storage=storage,
             sampler=sampler,
-            direction=direction,
+            directions=directions(spec.objective),
             load_if_exists=True,
         )
     # Under the study lock: two workers starting at once must not both find no
     # fingerprint and each record their own.
     with study_lock(study):
         _check_same_search(study, spec, storage_url)
+        if spec.objective.tradeoffs and study.metric_names is None:
+            with warnings.catch_warnings():  # experimental in Optuna; names only
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                study.set_metric_names(metric_names(spec.objective))
     return study
 
 

@@ -9,6 +9,7 @@ from optuna.trial import TrialState
 
 from odsweep import storage
 from odsweep.backends.optuna import _study as studies
+from odsweep.backends.optuna._objectives import primary_value
 from odsweep.backends.optuna._policy import Tally
 from odsweep.errors import InputError
 from odsweep.results import TrialResult, TrialStatus, read_result_checked
@@ -66,10 +67,12 @@ def completed_curves(study: optuna.Study) -> list[list[float]]:
 
 
 def best_value(study: optuna.Study, spec: SearchSpec) -> float | None:
+    """The best primary value so far (the goal and the progress bar read the primary
+    alone, also in a multi-objective study)."""
     values = [
-        t.value
+        v
         for t in studies.logical_trials(study)
-        if t.state is TrialState.COMPLETE and t.value is not None
+        if t.state is TrialState.COMPLETE and (v := primary_value(t)) is not None
     ]
     return spec.objective.best(values)
 
