@@ -161,3 +161,29 @@ def test_bad_values_are_refused(knob: Knob, text: str, message: str) -> None:
 def test_values_parse_in_order_without_repeats() -> None:
     assert parse_values(Knob.SCORE_THRESHOLD, "0.05, 0.3,0.05") == (0.05, 0.3)
     assert parse_values(Knob.MAX_TOTAL_DETECTIONS, "100,1") == (100, 1)
+
+
+def test_a_grid_on_one_line() -> None:
+    from odsweep.postprocess import parse_grid
+
+    assert parse_grid("default", key="p") == {}
+    assert parse_grid("score_threshold=0.05,0.3; max_total_detections=1,100", key="p") == {
+        Knob.SCORE_THRESHOLD: (0.05, 0.3),
+        Knob.MAX_TOTAL_DETECTIONS: (1, 100),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("nms=0.5", r"^p: 'nms=0.5' is not KNOB=V\[,V...\] with KNOB one of score_threshold, "),
+        ("score_threshold", r"^p: 'score_threshold' is not KNOB=V"),
+        ("iou_threshold=2", r"^p: iou_threshold: 2.0 is outside \(0, 1\]; give an IoU such as"),
+        ("iou_threshold=0.5;iou_threshold=0.4", r"^p: iou_threshold given twice; give each"),
+    ],
+)
+def test_a_bad_grid_line_is_refused(text: str, message: str) -> None:
+    from odsweep.postprocess import parse_grid
+
+    with pytest.raises(InputError, match=message):
+        parse_grid(text, key="p")

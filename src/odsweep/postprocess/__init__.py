@@ -32,6 +32,7 @@ from odsweep.postprocess._grid import (
     build_grid,
     current_values,
     family_of,
+    parse_grid,
     parse_values,
     supported_knobs,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "current_values",
     "family_of",
     "parse_constraint",
+    "parse_grid",
     "parse_values",
     "plan",
     "spec_constraints",

@@ -236,3 +236,38 @@ def apply_setting(config: Any, setting: Setting) -> Any:
             assert nms is not None  # _refuse_unsupported let only the NMS family knobs through
             setattr(nms, knob.value, value)
     return tuned
+
+
+DEFAULT_GRID_TEXT = "default"
+
+
+def parse_grid(text: str, *, key: str) -> dict[Knob, tuple[float | int, ...]]:
+    """A grid written on one line (a pipeline parameter): ``default`` (the default grid)
+    or ``knob=v,v;knob=v`` (``score_threshold=0.05,0.3;max_total_detections=50,100``).
+
+    Raises:
+        InputError: One line naming ``key``, the bad part and the accepted form.
+    """
+    text = text.strip()
+    if text == DEFAULT_GRID_TEXT:
+        return {}
+    grid: dict[Knob, tuple[float | int, ...]] = {}
+    names = ", ".join(k.value for k in Knob)
+    for part in text.split(";"):
+        name, sep, values = part.partition("=")
+        name = name.strip()
+        if not sep or name not in {k.value for k in Knob}:
+            raise InputError(
+                f"{key}: {part.strip()!r} is not KNOB=V[,V...] with KNOB one of {names}; "
+                f"give e.g. score_threshold=0.05,0.3;max_total_detections=50,100 or "
+                f"{DEFAULT_GRID_TEXT!r}"
+            )
+        knob = Knob(name)
+        if knob in grid:
+            raise InputError(f"{key}: {name} given twice; give each knob once")
+        try:
+            grid[knob] = parse_values(knob, values)
+        except InputError as exc:
+            # The flag's name means nothing in a pipeline parameter: name the parameter.
+            raise InputError(f"{key}: {exc.messages[0].replace(knob.flag, name)}") from None
+    return grid
