@@ -30,7 +30,16 @@ def check_grid(spec: SearchSpec, text: str) -> None:
     try:
         build_grid(odconfig.load_pipeline_config(spec.pipeline_config_path), grid)
     except InputError as exc:
-        raise InputError([f"{PARAM}: {m}" for m in exc.messages]) from None
+        raise InputError([f"{PARAM}: {_knob_names(m)}" for m in exc.messages]) from None
+
+
+def _knob_names(message: str) -> str:
+    """The CLI's flags (``--iou-threshold``) said as the parameter's knob names."""
+    from odsweep.postprocess import Knob
+
+    for knob in Knob:
+        message = message.replace(knob.flag, knob.value)
+    return message
 
 
 @dataclass(frozen=True)
