@@ -9,6 +9,9 @@ from typing import Any
 
 from odsweep import storage
 from odsweep.errors import InputError
+from odsweep.export._inputs import EXPECTED_DTYPE as _EXPECTED_DTYPE
+from odsweep.export._inputs import model_input as _model_input
+from odsweep.export._inputs import read_examples as _read_examples
 from odsweep.export._types import (
     INPUT_TYPES,
     REQUIRED_OUTPUTS,
@@ -20,48 +23,6 @@ from odsweep.results import SAVED_MODEL_FILE
 from odsweep.tfcompat import load_tensorflow
 
 logger = logging.getLogger(__name__)
-
-# What each input type's serving signature takes, per image (batch of one).
-_EXPECTED_DTYPE = {
-    "image_tensor": "uint8",
-    "float_image_tensor": "float32",
-    "encoded_image_string_tensor": "string",
-    "tf_example": "string",
-}
-
-
-def _read_examples(tf: Any, eval_input: str, max_images: int) -> list[tuple[bytes, bytes]]:
-    """Up to ``max_images`` ``(serialized Example, encoded image)`` pairs from a glob."""
-    files = sorted(tf.io.gfile.glob(eval_input))
-    if not files:
-        raise InputError(f"eval_input: no files match {eval_input!r}; check the TFRecord glob")
-    features = {"image/encoded": tf.io.FixedLenFeature([], tf.string)}
-    out = []
-    try:
-        for record in tf.data.TFRecordDataset(files).take(max_images):
-            parsed = tf.io.parse_single_example(record, features)
-            out.append((record.numpy(), parsed["image/encoded"].numpy()))
-    except tf.errors.OpError as exc:
-        message = " ".join(str(exc.message).split())
-        raise InputError(
-            f"eval_input: cannot read tf.train.Example images from {eval_input!r} ({message}); "
-            "pass OD API TFRecords with an image/encoded feature"
-        ) from exc
-    if not out:
-        raise InputError(f"eval_input: {eval_input!r} holds no records; pass a non-empty TFRecord")
-    return out
-
-
-def _model_input(tf: Any, input_type: str, serialized: bytes, encoded: bytes) -> Any:
-    """One image as the signature for ``input_type`` takes it: a batch of one."""
-    if input_type == "tf_example":
-        return tf.constant([serialized])
-    if input_type == "encoded_image_string_tensor":
-        return tf.constant([encoded])
-    image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
-    if input_type == "float_image_tensor":
-        image = tf.cast(image, tf.float32)
-    return image[tf.newaxis, ...]
 
 
 def _signature_input(fn: Any, input_type: str, path: str) -> str:
