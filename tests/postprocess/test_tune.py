@@ -1,7 +1,8 @@
 """Post-processing tuned on the session's trained trial: eval only, real COCO metrics,
 the chosen setting exported with its post_processing, the trial folder untouched.
 
-One tuning run (2 settings, 1 export) is shared by the tests of this module.
+One tuning run (2 settings, each exported and its serving cost measured, and the chosen
+export) is shared by the tests of this module.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def tuned(trained: Trained, tmp_path_factory: pytest.TempPathFactory) -> Tuned:
         constraints=(Constraint(PER_IMAGE, "max", 1.0),),
         eval_input=trained.eval_input,
         label_map=str(trained.label_map),
+        serving_cost=True,
     )
     result = tune(request)
     return Tuned(result, request, before, _digest(trained.trial_dir))
@@ -138,3 +140,19 @@ def test_the_records(tuned: Tuned) -> None:
     table = Path(tuned.result.table_path).read_text()
     assert "| **s01** (chosen) | 1e-08 | 0.6 | 1 | 1 |" in table
     assert "| s00 | 1e-08 | 0.6 | 100 | 100 |" in table
+
+
+def test_each_setting_has_its_serving_cost(tuned: Tuned) -> None:
+    for setting in tuned.result.settings:
+        assert setting.metrics["Serving/latency_p50_ms"] > 0
+        assert (
+            setting.metrics["Serving/latency_p90_ms"] >= setting.metrics["Serving/latency_p50_ms"]
+        )
+        assert setting.cost is not None and setting.cost["runs"] > 0
+        # measured on the setting's own export, which carries its post_processing
+        (model,) = (Path(setting.config_path).parent / "model").iterdir()
+        shipped = _config(model / "assets.extra" / "pipeline.config")
+        assert shipped == _config(setting.config_path)
+    doc = json.loads(Path(tuned.result.results_path).read_text())
+    assert doc["serving_cost"] == "measured on each setting's export"
+    assert "| p50 ms |" in Path(tuned.result.table_path).read_text()

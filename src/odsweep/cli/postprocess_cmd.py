@@ -43,6 +43,13 @@ def register(sub: Any) -> None:
         "--to", dest="base", help="TF Serving base path (default: DIR/postprocess/model)"
     )
     p.add_argument("--no-export", action="store_true", help="evaluate and choose only")
+    p.add_argument(
+        "--serving-cost",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="export each setting and measure its latency p50/p90, size, params (default: "
+        "when the spec or a --constraint names a Serving/* metric)",
+    )
     p.set_defaults(handler=tune_postprocess)
 
 
@@ -64,6 +71,7 @@ def tune_postprocess(args: argparse.Namespace) -> int:
         trial=args.trial,
         export_base=args.base,
         export=not args.no_export,
+        serving_cost=args.serving_cost,
     )
     print(f"chosen {result.chosen.setting.name}: {result.chosen.setting.as_dict()}")
     print(f"table: {result.table_path}")

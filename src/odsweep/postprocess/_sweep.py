@@ -8,9 +8,15 @@ from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.postprocess._choose import Constraint
 from odsweep.postprocess._grid import Knob
-from odsweep.postprocess._tune import Measure, TuneRequest, TuneResult, tune
-from odsweep.results import RESULT_FILE, SPEC_SNAPSHOT, ObjectiveType, read_best_checked
-from odsweep.spec import SearchSpec, load_spec
+from odsweep.postprocess._tune import TuneRequest, TuneResult, tune
+from odsweep.results import (
+    RESULT_FILE,
+    SPEC_SNAPSHOT,
+    ObjectiveType,
+    is_serving_metric,
+    read_best_checked,
+)
+from odsweep.spec import SearchSpec, load_spec, needs_serving_cost
 
 POSTPROCESS_DIR = "postprocess"
 CHOOSE_BY = ("objective", "f1")
@@ -47,13 +53,15 @@ def tune_sweep(
     trial: str | None = None,
     export_base: str | None = None,
     export: bool = True,
-    measure: Measure | None = None,
+    serving_cost: bool | None = None,
 ) -> TuneResult:
     """Tune the winner's (or ``trial``'s) post-processing into ``<output_dir>/postprocess``.
 
     ``choose_by``: ``objective`` (the spec's metric and direction) or ``f1`` (the
     operating point: F1 at IoU 0.5 of the detections each setting keeps). The spec's
-    constraints and ``constraints`` must all hold.
+    constraints and ``constraints`` must all hold. ``serving_cost``: measure each
+    setting's latency on its export; None: when the spec or a constraint names a
+    ``Serving/*`` metric.
 
     Raises:
         InputError: Not a sweep output, unknown trial or ``choose_by``, bad grid.
@@ -80,18 +88,24 @@ def tune_sweep(
         if choose_by == "objective"
         else ("Postprocess/F1@0.5IOU", ObjectiveType.MAXIMIZE)
     )
+    all_constraints = (*spec_constraints(spec), *constraints)
+    if serving_cost is None:
+        serving_cost = needs_serving_cost(spec) or any(
+            is_serving_metric(c.metric) for c in all_constraints
+        )
     request = TuneRequest(
         trial_dir=folder,
         out_dir=storage.join(output_dir, POSTPROCESS_DIR),
         metric=metric,
         direction=ObjectiveType(direction),
         grid=dict(grid),
-        constraints=(*spec_constraints(spec), *constraints),
+        constraints=all_constraints,
         eval_input=spec.eval_input_path,
         label_map=spec.label_map_path,
         input_type=spec.export.input_type.value,
         export_base=export_base,
         export=export,
         provenance={"spec": spec.name},
+        serving_cost=serving_cost,
     )
-    return tune(request, measure=measure)
+    return tune(request)

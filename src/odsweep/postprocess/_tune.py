@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,9 +52,6 @@ MODEL_DIR = "model"
 F1_METRIC = "Postprocess/F1@0.5IOU"
 LATENCY_METRIC = "Serving/latency_p50_ms"
 
-# Measures an exported SavedModel: (path, input_type) -> Serving/* metrics.
-Measure = Callable[[str, str], Mapping[str, float]]
-
 
 @dataclass(frozen=True)
 class TuneRequest:
@@ -71,6 +68,8 @@ class TuneRequest:
         export_base: TF Serving base of the chosen export (None: ``<out_dir>/model``).
         export: False: evaluate and choose only.
         provenance: Extra facts for the export's provenance (spec name, ...).
+        serving_cost: Export each setting and measure its serving cost (``Serving/*``
+            metrics: latency p50/p90 at batch 1, size, parameters).
     """
 
     trial_dir: str
@@ -85,6 +84,7 @@ class TuneRequest:
     export_base: str | None = None
     export: bool = True
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    serving_cost: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ class SettingResult:
     config_path: str
     metrics: Mapping[str, float]
     fits: bool
+    cost: Mapping[str, Any] | None = None  # how the serving cost was measured
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,11 @@ def plan(request: TuneRequest) -> tuple[Any, tuple[Setting, ...]]:
     return config, build_grid(config, request.grid)
 
 
-def tune(request: TuneRequest, *, measure: Measure | None = None) -> TuneResult:
+def tune(request: TuneRequest) -> TuneResult:
     """Evaluate every setting, choose one, write the records and export it.
 
-    ``measure`` (the serving-cost measurement) is called on each setting's own export
-    when given; without it no setting is exported but the chosen one.
+    With ``request.serving_cost`` each setting is exported (into its own folder, the
+    winner's export path) and measured; else only the chosen one is exported.
 
     Raises:
         InputError: Bad request (see :func:`plan`), no best checkpoint.
@@ -166,28 +167,22 @@ def tune(request: TuneRequest, *, measure: Measure | None = None) -> TuneResult:
         odconfig.write_pipeline_config(tuned, config_path)
         logger.info("post-processing %s: %s", setting.name, setting.as_dict())
         metrics = dict(evaluate_config(tuned, checkpoint, storage.join(folder, TRIAL_EVAL_DIR)))
-        if measure is not None:
-            from odsweep.export import export_checkpoint
-
-            exported = export_checkpoint(
-                pipeline_config=config_path,
-                checkpoint=checkpoint,
-                output_base=storage.join(folder, MODEL_DIR),
-                input_type=request.input_type,
-                provenance={"postprocess_setting": setting.as_dict()},
-            )
-            metrics.update(measure(exported.path, request.input_type))
+        cost = None
+        if request.serving_cost:
+            cost = _measure(request, config, checkpoint, setting, config_path, folder)
+            metrics.update(cost.as_metrics())
         evaluated.append(
             SettingResult(
                 setting,
                 config_path,
                 metrics,
                 satisfies(_candidate(setting, metrics), request.constraints),
+                None if cost is None else cost.to_dict(),
             )
         )
 
     candidates = [_candidate(r.setting, r.metrics) for r in evaluated]
-    doc = _document(request, config, checkpoint, step, evaluated, measured=measure is not None)
+    doc = _document(request, config, checkpoint, step, evaluated)
     try:
         picked = choose(
             candidates,
@@ -207,6 +202,36 @@ def tune(request: TuneRequest, *, measure: Measure | None = None) -> TuneResult:
         export_path = str(doc["export"]["path"])
     results_path, table_path = _write_records(out, doc, evaluated, chosen, request)
     return TuneResult(out, results_path, table_path, tuple(evaluated), chosen, export_path)
+
+
+def _eval_input(request: TuneRequest, config: Any) -> str:
+    return request.eval_input or str(
+        config.eval_input_reader[0].tf_record_input_reader.input_path[0]
+    )
+
+
+def _measure(
+    request: TuneRequest,
+    config: Any,
+    checkpoint: str,
+    setting: Setting,
+    config_path: str,
+    folder: str,
+) -> Any:
+    """The setting's serving cost, measured on its own export (``ServingCost``)."""
+    from odsweep.export import export_checkpoint
+    from odsweep.serving import measure_saved_model
+
+    eval_input = _eval_input(request, config)
+    exported = export_checkpoint(
+        pipeline_config=config_path,
+        checkpoint=checkpoint,
+        output_base=storage.join(folder, MODEL_DIR),
+        input_type=request.input_type,
+        provenance={"via": "tune-postprocess", "postprocess_setting": setting.as_dict()},
+        warmup_input=eval_input,
+    )
+    return measure_saved_model(exported.path, eval_input=eval_input, input_type=request.input_type)
 
 
 def _candidate(setting: Setting, metrics: Mapping[str, float]) -> Candidate:
@@ -230,8 +255,6 @@ def _document(
     checkpoint: str,
     step: int,
     evaluated: Sequence[SettingResult],
-    *,
-    measured: bool,
 ) -> dict[str, Any]:
     result = read_result(request.trial_dir)
     return {
@@ -245,7 +268,9 @@ def _document(
         "chosen_by": {"metric": request.metric, "direction": request.direction.value},
         "tie_breaks": [name for name, _ in _tie_breaks(request.metric)],
         "constraints": [{"metricName": c.metric, c.bound: c.value} for c in request.constraints],
-        "serving_cost": "measured on each setting's export" if measured else "not measured",
+        "serving_cost": (
+            "measured on each setting's export" if request.serving_cost else "not measured"
+        ),
         "settings": [
             {
                 "name": r.setting.name,
@@ -253,6 +278,7 @@ def _document(
                 "config": r.config_path,
                 "metrics": _finite(r.metrics),
                 "fits": r.fits,
+                "serving_cost": r.cost,
             }
             for r in evaluated
         ],
@@ -292,10 +318,9 @@ def _export_chosen(
         output_base=request.export_base or storage.join(request.out_dir, MODEL_DIR),
         input_type=request.input_type,
         provenance=provenance,
+        warmup_input=_eval_input(request, config),
     )
-    eval_input = request.eval_input or str(
-        config.eval_input_reader[0].tf_record_input_reader.input_path[0]
-    )
+    eval_input = _eval_input(request, config)
     verified = verify_saved_model(
         exported.path, input_type=exported.input_type, eval_input=eval_input
     )
