@@ -69,7 +69,7 @@ CASES: list[tuple[str, Mutator, str]] = [
     (
         "unknown-key-lists-valid-keys",
         put("spec.export", "zzz", 1),
-        "spec.export: unknown key, got 'zzz'; valid keys: inputType, outputDirectory",
+        "spec.export: unknown key, got 'zzz'; valid keys: inputType, outputDirectory, constraints",
     ),
     (
         "api-version",

@@ -112,11 +112,15 @@ def _check_trial(output: str, trial: str) -> None:
 
 
 def report(args: argparse.Namespace) -> int:
+    from odsweep.results import ConstraintsUnmet
     from odsweep.sweep import select_winner, trial_results, write_sweep_report
 
     spec = _spec(args.output)
     results = trial_results(args.output)
-    chosen = select_winner(spec, args.output, results)
+    try:
+        chosen = select_winner(spec, args.output, results)
+    except ConstraintsUnmet:  # the report still shows every trial, without a winner
+        chosen = None
     export_path = str(chosen.export["path"]) if chosen and chosen.export else None
     print(write_sweep_report(spec, args.output, results, chosen, export_path))
     return EXIT_OK

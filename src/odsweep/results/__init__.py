@@ -9,7 +9,8 @@ writes the records through it:
 - The metric lines (:data:`METRICS_FORMAT`, :func:`write_metric_lines`,
   :func:`parse_metric_lines`): what a trial prints per eval, which Katib's StdOut
   collector parses with the same regex.
-- Selection and ``best.json`` (:func:`select_best`, :class:`Best`): the winner rule.
+- Selection and ``best.json`` (:func:`select_best`, :class:`Best`): the winner rule;
+  trade-offs and export constraints (:func:`pareto_front`, :class:`Constraint`).
 - Reading records back (:func:`read_result`, :func:`read_best`, the ``_checked`` forms
   that return None for a missing file): a damaged record is an InputError naming the
   file, never "no result" (which would re-train a finished trial).
@@ -54,6 +55,16 @@ from odsweep.results._metrics import (
 )
 from odsweep.results._objective import ObjectiveType
 from odsweep.results._outcome import Engine, SearchOutcome
+from odsweep.results._pareto import (
+    SERVING_KEY,
+    Constraint,
+    ConstraintsUnmet,
+    ParetoPoint,
+    Tradeoff,
+    best_metrics,
+    dominates,
+    pareto_front,
+)
 from odsweep.results._records import (
     parse_result,
     read_best,
@@ -111,17 +122,24 @@ __all__ = [
     "TRIAL_SERVING_DIR",
     "Best",
     "BestCheckpoint",
+    "Constraint",
+    "ConstraintsUnmet",
     "Engine",
     "EvalRecord",
     "ObjectiveType",
+    "ParetoPoint",
     "SearchOutcome",
+    "Tradeoff",
     "TrialResult",
     "TrialStatus",
+    "best_metrics",
     "best_record",
+    "dominates",
     "format_metric_lines",
     "is_reportable_name",
     "is_serving_metric",
     "is_serving_namespace",
+    "pareto_front",
     "parse_metric_lines",
     "parse_result",
     "read_best",

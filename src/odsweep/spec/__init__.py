@@ -35,7 +35,7 @@ Decisions the engines can rely on:
 
 from __future__ import annotations
 
-from odsweep.results import ObjectiveType
+from odsweep.results import Constraint, ObjectiveType, Tradeoff
 from odsweep.spec._algorithms import KATIB_ALGORITHMS, SUPPORTED_ALGORITHMS, grid_size
 from odsweep.spec._budget import NUM_STEPS_PATH, resource_name, trial_steps
 from odsweep.spec._hyperband import Bracket, Rung, brackets, smallest_resource
@@ -61,6 +61,7 @@ from odsweep.spec._parse import API_VERSION, KIND, MAX_NAME_LENGTH, parse_spec
 from odsweep.spec._serving import needs_serving_cost
 from odsweep.spec._space import Distribution, Parameter, ParameterType, ParamValue
 from odsweep.spec._summary import summarize
+from odsweep.spec._tradeoffs import MULTI_OBJECTIVE_ALGORITHMS
 
 __all__ = [
     "API_VERSION",
@@ -69,6 +70,7 @@ __all__ = [
     "KIND",
     "MAX_NAME_LENGTH",
     "METRIC_ALIASES",
+    "MULTI_OBJECTIVE_ALGORITHMS",
     "NUM_STEPS_PATH",
     "RESERVED_PARAMETER_NAMES",
     "SUPPORTED_ALGORITHMS",
@@ -78,6 +80,7 @@ __all__ = [
     "AshaStopping",
     "Bracket",
     "ClusterSpec",
+    "Constraint",
     "Distribution",
     "EarlyStopping",
     "ExportInputType",
@@ -93,6 +96,7 @@ __all__ = [
     "SearchSpec",
     "SettingValue",
     "Toleration",
+    "Tradeoff",
     "brackets",
     "evals_per_trial",
     "grid_size",

@@ -94,6 +94,9 @@ def spec_to_dict(spec: SearchSpec) -> dict[str, Any]:
         objective["goal"] = spec.objective.goal
     if spec.objective.additional_metrics:
         objective["additionalMetricNames"] = list(spec.objective.additional_metrics)
+    # Only when set: the study fingerprint of a spec without trade-offs stays as it was.
+    if spec.objective.tradeoffs:
+        objective["tradeoffs"] = [t.to_dict() for t in spec.objective.tradeoffs]
     body["objective"] = objective
     algorithm: dict[str, Any] = {"algorithmName": spec.algorithm.name.value}
     if spec.algorithm.settings:
@@ -116,6 +119,8 @@ def spec_to_dict(spec: SearchSpec) -> dict[str, Any]:
     export: dict[str, Any] = {"inputType": spec.export.input_type.value}
     if spec.export.output_directory is not None:
         export["outputDirectory"] = spec.export.output_directory
+    if spec.export.constraints:
+        export["constraints"] = [c.to_dict() for c in spec.export.constraints]
     body["export"] = export
     if spec.cluster is not None:
         body["cluster"] = _cluster_to_dict(spec.cluster)

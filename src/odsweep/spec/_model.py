@@ -9,7 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TypeVar, overload
 
-from odsweep.results import ObjectiveType
+from odsweep.results import Constraint, ObjectiveType, Tradeoff
 from odsweep.spec._kube import ClusterSpec
 from odsweep.spec._space import Parameter
 
@@ -55,17 +55,34 @@ class Objective:
         goal: Katib stops the search once a trial reaches it (>= when maximizing,
             <= when minimizing); None for no goal.
         additional_metrics: Further metrics recorded per trial (never the objective).
+        tradeoffs: Further objectives: locally the study is multi-objective over the
+            primary and these; on Katib they are collected and the Pareto front is
+            computed after the Experiment. The primary alone decides early stopping,
+            the goal and the export without constraints.
     """
 
     type: ObjectiveType
     metric: str
     goal: float | None = None
     additional_metrics: tuple[str, ...] = ()
+    tradeoffs: tuple[Tradeoff, ...] = ()
+
+    @property
+    def collected(self) -> tuple[str, ...]:
+        """The additional metrics, then each trade-off metric not already among them
+        (Katib's ``additionalMetricNames``: the collector gathers exactly these)."""
+        extra = [t.metric for t in self.tradeoffs if t.metric not in self.additional_metrics]
+        return (*self.additional_metrics, *extra)
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """The objective followed by the additional metrics."""
-        return (self.metric, *self.additional_metrics)
+        """The objective followed by every other metric collected per trial."""
+        return (self.metric, *self.collected)
+
+    @property
+    def primary(self) -> Tradeoff:
+        """The primary objective in the trade-offs' form (the front's first criterion)."""
+        return Tradeoff(self.metric, self.type)
 
     def better(self, a: float, b: float) -> bool:
         """True when ``a`` is strictly better than ``b`` (:meth:`ObjectiveType.better`)."""
@@ -179,10 +196,13 @@ class ExportSpec:
         input_type: The exporter's input signature.
         output_directory: Where the SavedModel goes (resolved path), or None for the
             engine's default.
+        constraints: The exported trial is the best primary among the trials meeting
+            all of them (none met: the search fails naming the closest trial).
     """
 
     input_type: ExportInputType = ExportInputType.IMAGE_TENSOR
     output_directory: str | None = None
+    constraints: tuple[Constraint, ...] = ()
 
 
 DEFAULT_STALL_TIMEOUT_SECONDS = 1800

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from odsweep.results import ObjectiveType, is_reportable_name
+from odsweep.results import ObjectiveType, Tradeoff, is_reportable_name
 from odsweep.spec._model import Objective
 from odsweep.spec._problems import Problems, Reader, as_list, as_mapping, coerce_float, index
+from odsweep.spec._tradeoffs import parse_tradeoffs
 
 METRIC_ALIASES = {"loss": "Loss/total_loss"}
 # The trial prints "<RFC3339> <name>=<value>" and Katib's StdOut collector reads it
@@ -16,7 +17,7 @@ METRIC_RULE = (
     "_ / @ . -, optionally ' (suffix)' parts; no '=')"
 )
 
-OBJECTIVE_KEYS = ("type", "objectiveMetricName", "goal", "additionalMetricNames")
+OBJECTIVE_KEYS = ("type", "objectiveMetricName", "goal", "additionalMetricNames", "tradeoffs")
 OBJECTIVE_TYPE_ALIASES = {
     "maximize": "maximize",
     "minimize": "minimize",
@@ -77,6 +78,19 @@ def parse_objective(spec: Reader) -> Objective | None:
                 problems.add(index(list_path, j), "duplicate metric name", item, "list it once")
             elif name is not None:
                 additional.append(name)
+    tradeoffs: tuple[Tradeoff, ...] = ()
+    if reader.has("tradeoffs"):
+        before = len(problems)
+        tradeoffs = parse_tradeoffs(
+            reader.raw("tradeoffs"),
+            reader.at("tradeoffs"),
+            problems,
+            primary=metric,
+            metric_of=_metric,
+            directions=OBJECTIVE_TYPE_ALIASES,
+        )
+        if len(problems) != before:
+            return None
     if kind is None or metric is None or (reader.has("goal") and goal is None):
         return None
-    return Objective(ObjectiveType(kind), metric, goal, tuple(additional))
+    return Objective(ObjectiveType(kind), metric, goal, tuple(additional), tradeoffs)

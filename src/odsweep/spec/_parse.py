@@ -6,6 +6,7 @@ import re
 from types import MappingProxyType
 
 from odsweep.errors import InputError
+from odsweep.results import Constraint
 from odsweep.spec._algorithms import check_algorithm_fit, parse_algorithm
 from odsweep.spec._budget import check_combination, check_hyperband
 from odsweep.spec._cluster import parse_cluster
@@ -18,6 +19,7 @@ from odsweep.spec._model import (
     EarlyStopping,
     ExportInputType,
     ExportSpec,
+    Objective,
     SearchSpec,
 )
 from odsweep.spec._objective import parse_objective
@@ -35,6 +37,7 @@ from odsweep.spec._problems import (
     as_mapping,
     join,
 )
+from odsweep.spec._tradeoffs import check_multi_objective, parse_constraints
 from odsweep.spec._yaml import MAX_INT, out_of_range
 
 API_VERSION = "odsweep/v1alpha1"
@@ -224,7 +227,9 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
     if spec.has("earlyStopping"):
         early = parse_early_stopping(spec, steps, every, trials)
         check_combination(algorithm, None if early is None else early.name, problems)
-    export = _parse_export(spec, base_dir)
+    if objective is not None and algorithm is not None:
+        check_multi_objective(algorithm.name, objective.tradeoffs, problems)
+    export = _parse_export(spec, base_dir, objective)
     seconds = "an integer number of seconds > 0"
     stall = spec.bounded_int(
         "trialStallTimeoutSeconds",
@@ -309,24 +314,33 @@ def _parse_overrides(spec: Reader) -> dict[str, object] | None:
     return result
 
 
-def _parse_export(spec: Reader, base_dir: str) -> ExportSpec | None:
+def _parse_export(spec: Reader, base_dir: str, objective: Objective | None) -> ExportSpec | None:
     if not spec.has("export"):
         return ExportSpec()
     path = spec.at("export")
     mapping = as_mapping(spec.raw("export"), path, spec.problems)
     if mapping is None:
         return None
-    spec.problems.unknown_keys(mapping, path, ("inputType", "outputDirectory"))
+    spec.problems.unknown_keys(mapping, path, ("inputType", "outputDirectory", "constraints"))
     reader = Reader(mapping, path, spec.problems)
+    before = len(spec.problems)
+    constraints: tuple[Constraint, ...] = ()
+    if reader.has("constraints"):
+        constraints = parse_constraints(
+            reader.raw("constraints"),
+            reader.at("constraints"),
+            spec.problems,
+            collected=None if objective is None else objective.metrics,
+        )
     kinds = {t.value: t.value for t in ExportInputType}
     kind = reader.choice("inputType", kinds, required=False, default="image_tensor")
     out = reader.string("outputDirectory", required=False, what="a non-empty path")
     if kind is None or (reader.has("outputDirectory") and out is None):
         return None
     where = _resolve(reader, "outputDirectory", out, base_dir) if out else None
-    if out and where is None:
+    if (out and where is None) or len(spec.problems) != before:
         return None
-    return ExportSpec(ExportInputType(kind), where)
+    return ExportSpec(ExportInputType(kind), where, constraints)
 
 
 def _resolve(reader: Reader, key: str, text: str, base_dir: str) -> str | None:

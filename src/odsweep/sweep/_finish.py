@@ -22,11 +22,14 @@ from odsweep.results import (
     TRIAL_CONFIG_FILE,
     TRIALS_DIR,
     Best,
+    ConstraintsUnmet,
     SearchOutcome,
     TrialResult,
     best_record,
+    pareto_front,
     read_best_checked,
     select_best,
+    trial_results,
     write_best,
 )
 from odsweep.spec import SearchSpec
@@ -60,12 +63,23 @@ def select_winner(spec: SearchSpec, output_dir: str, results: Sequence[TrialResu
 
     A previous ``best.json`` export record is kept only when it still is the export of
     this winner (see :func:`export_is_current`); otherwise the new ``best.json`` has no
-    export and :func:`export_winner` publishes a new version.
+    export and :func:`export_winner` publishes a new version. With trade-offs or export
+    constraints, ``best.json`` also lists the Pareto front, the trade-offs and the
+    constraints.
+
+    Raises:
+        ConstraintsUnmet: Trials have a best checkpoint but none meets the spec's
+            ``export.constraints`` (the closest one is named).
     """
-    winner = select_best(list(results), spec.objective.type)
+    constraints = spec.export.constraints
+    winner = select_best(list(results), spec.objective.type, constraints)
     if winner is None:
         return None
     best = best_record(winner)
+    tradeoffs = spec.objective.tradeoffs
+    if tradeoffs or constraints:
+        front = pareto_front(list(results), spec.objective.primary, tradeoffs)
+        best = replace(best, pareto=tuple(front), tradeoffs=tradeoffs, constraints=constraints)
     previous = previous_best(output_dir)
     if previous is not None and export_is_current(spec, output_dir, previous, best):
         best = replace(best, export=previous.export)
@@ -184,8 +198,13 @@ def export_trial_verified(
     input_type: str | None = None,
 ) -> str:
     """Export any finished trial of the output (``odsweep export --trial``) and verify it
-    exactly as the winner's export is verified; returns the version folder."""
+    exactly as the winner's export is verified; returns the version folder. With
+    trade-offs, a trial off the Pareto front is exported all the same, with a log line
+    saying so."""
     from odsweep.export import verify_saved_model
+
+    if spec.objective.tradeoffs:
+        _say_if_off_front(spec, output_dir, trial)
 
     exported = _export(spec, output_dir, trial, base=base, input_type=input_type)
     verify_saved_model(
@@ -194,6 +213,19 @@ def export_trial_verified(
         eval_input=eval_input_of(spec, trial_dir(output_dir, trial)),
     )
     return str(exported.path)
+
+
+def _say_if_off_front(spec: SearchSpec, output_dir: str, trial: str) -> None:
+    front = pareto_front(
+        trial_results(output_dir), spec.objective.primary, spec.objective.tradeoffs
+    )
+    on_front = [p.trial for p in front]
+    if trial not in on_front:
+        logger.warning(
+            "%s is not on the Pareto front (%s); exporting it as asked",
+            trial,
+            ", ".join(on_front) or "empty",
+        )
 
 
 def _export(
@@ -296,7 +328,12 @@ def finish(
         SearchFailed: The search failed, or no trial has a best checkpoint.
         ExportFailed: The winner's export or its verification failed.
     """
-    best = select_winner(spec, output_dir, outcome.results) if outcome.succeeded else None
+    try:
+        best = select_winner(spec, output_dir, outcome.results) if outcome.succeeded else None
+    except ConstraintsUnmet as exc:
+        # A search error (exit 1), reported like a search without a winner.
+        unmet = replace(outcome, succeeded=False, message=str(exc))
+        fail_search(spec, output_dir, unmet, links=links)
     if best is None:
         fail_search(spec, output_dir, outcome, links=links)
     best = export_winner(spec, output_dir, best)
