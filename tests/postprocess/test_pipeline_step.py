@@ -46,3 +46,25 @@ def test_a_knob_the_family_lacks_names_the_parameter(tmp_path: Path) -> None:
         r"this config; tune max_total_detections \(object_center_params.max_box_predictions\)",
     ):
         check_grid(spec, "iou_threshold=0.5")
+
+
+def test_the_specs_export_constraints_apply() -> None:
+    from odsweep.postprocess import Constraint, spec_constraints
+    from odsweep.results import Constraint as SpecConstraint
+
+    demo = load_spec(str(REPO / "search_spaces" / "demo.yaml"))
+    spec = replace(
+        demo,
+        export=replace(
+            demo.export,
+            constraints=(
+                SpecConstraint("Serving/latency_p50_ms", 40.0, upper=True),
+                SpecConstraint("DetectionBoxes_Recall/AR@100", 0.2, upper=False),
+            ),
+        ),
+    )
+    assert spec_constraints(spec) == (
+        Constraint("Serving/latency_p50_ms", "max", 40.0),
+        Constraint("DetectionBoxes_Recall/AR@100", "min", 0.2),
+    )
+    assert spec_constraints(demo) == ()

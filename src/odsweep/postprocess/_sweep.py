@@ -23,13 +23,10 @@ CHOOSE_BY = ("objective", "f1")
 
 
 def spec_constraints(spec: SearchSpec) -> tuple[Constraint, ...]:
-    """The spec's ``export.constraints`` as plain constraints.
-
-    The spec has no constraints yet (they arrive with the Pareto work); this is the
-    one place that reads them, so that merge replaces this body only.
-    """
-    del spec
-    return ()
+    """The spec's ``export.constraints``: the same bounds the winner's export meets."""
+    return tuple(
+        Constraint(c.metric, "max" if c.upper else "min", c.bound) for c in spec.export.constraints
+    )
 
 
 def _winner(output_dir: str, spec: SearchSpec) -> str:

@@ -56,7 +56,6 @@ from odsweep.results._metrics import (
 from odsweep.results._objective import ObjectiveType
 from odsweep.results._outcome import Engine, SearchOutcome
 from odsweep.results._pareto import (
-    SERVING_KEY,
     Constraint,
     ConstraintsUnmet,
     ParetoPoint,
