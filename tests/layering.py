@@ -27,6 +27,7 @@ HEAVY = (
     "kubernetes",
     "google.cloud",
     "skopt",
+    "tensorflow_serving",
 )
 
 # Which packages may import a third-party package directly (relative to the root package;
@@ -40,6 +41,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "skopt": ("backends.optuna",),
     "kubernetes": ("backends.katib",),
     "google.cloud": ("storage",),
+    "tensorflow_serving": ("export",),
 }
 
 PURE = ("spec", "results")

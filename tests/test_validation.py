@@ -207,3 +207,46 @@ def test_a_tradeoff_metric_must_be_produced_by_the_eval_unless_measured_at_servi
         "spec.objective.tradeoffs[1].objectiveMetricName: the eval of this config "
         "(metrics_set: coco_detection_metrics) does not produce 'DetectionBoxes_Recall/AR@7'"
     )
+
+
+def test_serving_metrics_are_accepted_as_additional_metrics(data: Path) -> None:
+    from odsweep.results import SERVING_METRICS
+    from odsweep.spec import needs_serving_cost
+
+    objective = {
+        "type": "max",
+        "objectiveMetricName": "DetectionBoxes_Precision/mAP",
+        "additionalMetricNames": list(SERVING_METRICS),
+    }
+    spec = load_spec(spec_file(data, objective=objective))
+    check_spec(spec)
+    assert needs_serving_cost(spec)
+    assert not needs_serving_cost(load_spec(spec_file(data)))
+
+
+def test_unknown_names_are_still_refused_beside_serving_metrics(data: Path) -> None:
+    objective = {
+        "type": "max",
+        "objectiveMetricName": "DetectionBoxes_Precision/mAP",
+        "additionalMetricNames": ["Serving/latency_p50_ms", "Serving/latency_p99_ms", "mAP@.99"],
+    }
+    got = errors(spec_file(data, objective=objective))
+    assert got[0] == (
+        "spec.objective.additionalMetricNames[1]: unknown serving metric "
+        "'Serving/latency_p99_ms'; choose one of Serving/latency_p50_ms, "
+        "Serving/latency_p90_ms, Serving/model_size_mb, Serving/params_millions"
+    )
+    assert got[1].startswith(
+        "spec.objective.additionalMetricNames[2]: the eval of this config "
+        "(metrics_set: coco_detection_metrics) does not produce 'mAP@.99'"
+    )
+    assert len(got) == 2
+
+
+def test_a_serving_metric_cannot_be_the_primary_objective(data: Path) -> None:
+    objective = {"type": "min", "objectiveMetricName": "Serving/latency_p50_ms"}
+    assert errors(spec_file(data, objective=objective)) == [
+        "spec.objective.objectiveMetricName: 'Serving/latency_p50_ms' is measured once, at a "
+        "trial's end, so it cannot rank the evals of a trial nor stop one early; keep an eval "
+        "metric here and name 'Serving/latency_p50_ms' in spec.objective.additionalMetricNames"
+    ]

@@ -56,6 +56,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
         # Developer convenience only (CI never sets it): a copy of a trial this fixture
         # trained earlier, so that re-running one test does not retrain for minutes.
         shutil.copytree(cache, root, dirs_exist_ok=True)
+        _rebase_copy(root)
         return Trained(
             root / "t-export",
             str(root / "data" / "eval-*.tfrecord"),
@@ -67,6 +68,18 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     return Trained(
         root / "t-export", str(root / "data" / "eval-*.tfrecord"), root / "data" / "label_map.pbtxt"
     )
+
+
+def _rebase_copy(root: Path) -> None:
+    """Point the copied trial's config and result.json at the copy, not the folder the
+    cache was trained in (gone since): exports read the config's eval images."""
+    config = root / "t-export" / "pipeline.config"
+    text = config.read_text()
+    marker = "/data/eval-*.tfrecord"
+    start = text.index(marker)
+    old_root = text[text.rindex('"', 0, start) + 1 : start]
+    for path in (config, root / "t-export" / "result.json"):
+        path.write_text(path.read_text().replace(old_root, str(root)))
 
 
 def _train(root: Path) -> None:

@@ -18,6 +18,7 @@ from odsweep import odconfig
 from odsweep import validation_branches as branches
 from odsweep.errors import InputError
 from odsweep.odconfig import FieldKind
+from odsweep.results import SERVING_METRICS, is_serving_metric, is_serving_namespace
 from odsweep.spec import (
     Parameter,
     ParameterType,
@@ -162,7 +163,19 @@ def _check_metrics(config: Any, spec: SearchSpec) -> list[str]:
         if not t.metric.startswith("Serving/")
     ]
     for key, name in keys:
-        if name not in produced:
+        if key == "spec.objective.objectiveMetricName" and is_serving_namespace(name):
+            problems.append(
+                f"{key}: {name!r} is measured once, at a trial's end, so it cannot rank "
+                "the evals of a trial nor stop one early; keep an eval metric here and name "
+                f"{name!r} in spec.objective.additionalMetricNames"
+            )
+        elif is_serving_namespace(name):
+            if not is_serving_metric(name):
+                problems.append(
+                    f"{key}: unknown serving metric {name!r}; choose one of "
+                    f"{', '.join(SERVING_METRICS)}"
+                )
+        elif name not in produced:
             problems.append(
                 f"{key}: the eval of this config (metrics_set: {sets}) does not produce "
                 f"{name!r}; choose one of {', '.join(sorted(produced))}"

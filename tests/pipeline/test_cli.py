@@ -36,7 +36,7 @@ def test_compile_with_cluster_flags(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert code == 0
     printed = capsys.readouterr().out.split()
-    assert printed[0] == str(out) and len(printed) == 6
+    assert printed[0] == str(out) and len(printed) == 7
     spec, platform = yaml.safe_load_all(out.read_text())
     search = spec["deploymentSpec"]["executors"]["exec-search-2"]["container"]
     assert search["image"] == "europe-docker.pkg.dev/proj/repo/odsweep:1.0"

@@ -51,7 +51,8 @@ def test_pipeline_outputs(default: tuple[Any, Any]) -> None:
 
 def test_steps_install_nothing_and_run_the_project_image(default: tuple[Any, Any]) -> None:
     executors = default[0]["deploymentSpec"]["executors"]
-    assert len(executors) == 6  # validate, search x2 (katib, optuna), export, verify, report
+    # validate, search x2 (katib, optuna), export, verify, report, tune-postprocess
+    assert len(executors) == 7
     for name, executor in executors.items():
         container = executor["container"]
         assert container["image"] == DEFAULT_IMAGE, name
@@ -67,7 +68,7 @@ def test_no_task_is_cached(default: tuple[Any, Any]) -> None:
     for component in spec["components"].values():
         tasks.update(component.get("dag", {}).get("tasks", {}))
     steps = {k: t for k, t in tasks.items() if not k.startswith("condition")}
-    assert len(steps) == 6
+    assert len(steps) == 7
     for name, task in steps.items():
         assert task["cachingOptions"].get("enableCache") is not True, name
 
@@ -97,14 +98,14 @@ def test_the_backend_chooses_one_of_two_search_tasks(default: tuple[Any, Any]) -
 def test_storage_credentials_and_placement(default: tuple[Any, Any]) -> None:
     executors = default[1]
     # Only the placed steps have Kubernetes settings: no Secret by default.
-    assert set(executors) == {"exec-search-2", "exec-export-best-model"}
+    assert set(executors) == {"exec-search-2", "exec-export-best-model", "exec-tune-postprocess"}
     for name, config in executors.items():
         # Workload Identity by default: no Secret a pod could wait for.
         assert "secretAsEnv" not in config, name
     for name, executor in default[0]["deploymentSpec"]["executors"].items():
         assert "env" not in executor["container"], name
     gpu = [{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}]
-    placed = {"exec-search-2", "exec-export-best-model"}
+    placed = {"exec-search-2", "exec-export-best-model", "exec-tune-postprocess"}
     for name, config in executors.items():
         assert config.get("tolerations") == (gpu if name in placed else None), name
         assert "nodeSelector" not in config, name
@@ -128,7 +129,7 @@ def test_cluster_settings_reach_the_package(tmp_path: Path) -> None:
         doc = yaml.safe_load(component.read_text())
         (executor,) = doc["deploymentSpec"]["executors"].values()
         assert executor["container"]["image"] == settings.image, component.name
-    for name in ("exec-search-2", "exec-export-best-model"):
+    for name in ("exec-search-2", "exec-export-best-model", "exec-tune-postprocess"):
         assert executors[name]["nodeSelector"] == {
             "labels": {"cloud.google.com/gke-accelerator": "nvidia-l4"}
         }
@@ -147,6 +148,7 @@ def test_component_files_are_standalone_specs(tmp_path: Path) -> None:
         "export_best_model.yaml",
         "search.yaml",
         "sweep_report.yaml",
+        "tune_postprocess.yaml",
         "validate_search_space.yaml",
         "verify_model.yaml",
     ]
@@ -157,3 +159,20 @@ def test_component_files_are_standalone_specs(tmp_path: Path) -> None:
     verify = yaml.safe_load((tmp_path / "c" / "verify_model.yaml").read_text())
     metrics = verify["root"]["outputDefinitions"]["artifacts"]["metrics"]
     assert metrics["artifactType"]["schemaTitle"] == "system.Metrics"
+
+
+def test_post_processing_tuning_runs_only_when_asked(default: tuple[Any, Any]) -> None:
+    spec = default[0]
+    conditions = {
+        name: component["dag"]["tasks"]
+        for name, component in spec["components"].items()
+        if "tune-postprocess" in component.get("dag", {}).get("tasks", {})
+    }
+    (tasks,) = conditions.values()
+    root = spec["root"]["dag"]["tasks"]
+    (gate,) = (t for t in root.values() if t["componentRef"]["name"] in conditions)
+    assert gate["triggerPolicy"]["condition"] == (
+        "inputs.parameter_values['pipelinechannel--tune_postprocess'] != ''"
+    )
+    assert "verify-model" in gate["dependentTasks"]
+    assert tasks["tune-postprocess"]["componentRef"]["name"] == "comp-tune-postprocess"

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from odsweep.results import METRICS_FORMAT, TrialStatus, parse_metric_lines, read_result
+from odsweep.results import (
+    METRICS_FORMAT,
+    SERVING_METRICS,
+    TrialStatus,
+    parse_metric_lines,
+    read_result,
+    serving_metrics,
+)
 from tests.conftest import DemoData, odsweep_cmd
 from tests.katib_emulation import collect
 
@@ -66,7 +73,8 @@ def finished_trial(
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:
     trial_dir = tmp_path_factory.mktemp("trials") / "demo-1"
     proc = subprocess.run(
-        _trial_args(demo_data, trial_dir, 30, 10, "--keep-checkpoints", "1"),
+        # --serving-cost here rather than in a trial of its own: one training for both.
+        _trial_args(demo_data, trial_dir, 30, 10, "--keep-checkpoints", "1", "--serving-cost"),
         capture_output=True,
         text=True,
         timeout=900,
@@ -91,6 +99,32 @@ def test_trial_succeeds_and_prints_metric_lines(
         assert ts.endswith("Z") and "T" in ts
         by_name.setdefault(name, []).append(value)
     assert {k: len(v) for k, v in by_name.items()} == {n: 3 for n in [MAP, *ADDITIONAL]}
+
+
+def test_serving_cost_is_printed_once_and_recorded_after_the_last_eval(
+    finished_trial: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    trial_dir, proc = finished_trial
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    got = collect(lines, list(SERVING_METRICS), METRICS_FORMAT)
+    assert sorted(name for _, name, _ in got) == sorted(SERVING_METRICS)
+    # After every eval line: measured once, at the end, on the best checkpoint.
+    last_eval = max(i for i, line in enumerate(lines) if f" {MAP}=" in line)
+    assert all(i > last_eval for i, line in enumerate(lines) if " Serving/" in line)
+    result = read_result(str(trial_dir))
+    assert result.status is TrialStatus.SUCCEEDED
+    recorded = serving_metrics(result)
+    assert recorded == {name: float(value) for _, name, value in got}
+    record = result.extra["serving"]
+    assert record["error"] is None
+    assert record["cost"]["threads"] == 1 and record["cost"]["input_type"] == "image_tensor"
+    assert result.best is not None
+    provenance = json.loads(
+        (trial_dir / "serving" / "1" / "assets.extra" / "odsweep_provenance.json").read_text()
+    )
+    assert provenance["checkpoint"] == result.best.checkpoint
+    assert recorded["Serving/latency_p50_ms"] <= recorded["Serving/latency_p90_ms"]
 
 
 def test_result_json_records_every_eval_and_the_best(

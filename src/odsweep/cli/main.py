@@ -13,6 +13,7 @@ from odsweep.cli import (
     data_cmd,
     katib_cmd,
     pipeline_cmd,
+    postprocess_cmd,
     results_cmd,
     run_cmd,
     trial_cmd,
@@ -24,7 +25,16 @@ from odsweep.secrets import MaskingFilter, mask_text
 
 logger = logging.getLogger("odsweep")
 
-COMMANDS = (validate_cmd, run_cmd, trial_cmd, results_cmd, data_cmd, katib_cmd, pipeline_cmd)
+COMMANDS = (
+    validate_cmd,
+    run_cmd,
+    trial_cmd,
+    results_cmd,
+    postprocess_cmd,
+    data_cmd,
+    katib_cmd,
+    pipeline_cmd,
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from odsweep.cli import args as A
 from odsweep.errors import EXIT_OK, InputError
+from odsweep.export import INPUT_TYPES
 from odsweep.trial import TrialOptions, seed_from_name
 
 
@@ -71,6 +73,18 @@ def register(sub: Any) -> None:
         metavar="SECONDS",
         help="fail the trial after this long in all (a spec's trialTimeoutSeconds)",
     )
+    p.add_argument(
+        "--serving-cost",
+        action="store_true",
+        help="at the end, export the best checkpoint and report its Serving/* metrics "
+        "(on by itself when the spec names one)",
+    )
+    p.add_argument(
+        "--export-input-type",
+        choices=INPUT_TYPES,
+        help="the input type --serving-cost exports with (default image_tensor; "
+        "a spec's export.inputType)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -88,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
 _SPEC_GIVES = (
     *("pipeline_config", "num_train_steps", "checkpoint_every_n", "metric", "objective"),
     *("train_input", "eval_input", "label_map", "sample_1_of_n_eval"),
-    *("stall_timeout", "time_limit"),
+    *("stall_timeout", "time_limit", "export_input_type"),
 )
 
 
@@ -117,7 +131,7 @@ def _options(args: argparse.Namespace) -> TrialOptions:
         from odsweep.trial import parse_params, trial_options
 
         spec = load_spec(args.spec)
-        return trial_options(
+        opts = trial_options(
             spec,
             trial_dir=args.trial_dir,
             params=parse_params(spec, params),
@@ -125,6 +139,7 @@ def _options(args: argparse.Namespace) -> TrialOptions:
             seed=args.seed,
             keep_checkpoints=args.keep_checkpoints,
         )
+        return replace(opts, serving_cost=True) if args.serving_cost else opts
     if args.params:
         raise InputError("--param: needs --spec (without a spec use --set CONFIG.PATH=VALUE)")
     required = ("pipeline_config", "num_train_steps", "checkpoint_every_n", "metric", "objective")
@@ -148,5 +163,7 @@ def _options(args: argparse.Namespace) -> TrialOptions:
         seed=seed_from_name(args.trial_dir) if args.seed is None else args.seed,
         keep_checkpoints=args.keep_checkpoints,
         time_limit_seconds=args.time_limit,
+        serving_cost=args.serving_cost,
+        export_input_type=args.export_input_type or "image_tensor",
         **({} if args.stall_timeout is None else {"stall_timeout_seconds": args.stall_timeout}),
     )

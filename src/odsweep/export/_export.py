@@ -23,6 +23,7 @@ from odsweep.export._types import (
     ExportFailed,
     ExportResult,
 )
+from odsweep.export._warmup import model_name_of, warmup_examples, write_warmup
 from odsweep.results import TRIAL_CONFIG_FILE
 from odsweep.tfcompat import load_tensorflow
 
@@ -120,8 +121,10 @@ def _check_inputs(
     input_type: str,
     provenance: Mapping[str, Any],
     label_map: str | None,
-) -> tuple[Any, str | None, str]:
-    """Check every argument before any work: ``(config, label map to ship, provenance)``.
+    warmup_input: str | None,
+) -> tuple[Any, str | None, str, list[tuple[bytes, bytes]]]:
+    """Check every argument before any work: ``(config, label map to ship, provenance,
+    the eval images of the warm-up requests)``.
 
     Raises:
         InputError: With every problem found, not just the first.
@@ -149,10 +152,16 @@ def _check_inputs(
     provenance_text, provenance_problem = _provenance_text(provenance, own)
     if provenance_problem:
         problems.append(provenance_problem)
+    examples: list[tuple[bytes, bytes]] = []
+    if config is not None and input_type in INPUT_TYPES:
+        try:
+            examples = warmup_examples(tf, config, warmup_input)
+        except InputError as exc:
+            problems.extend(exc.messages)
     if problems:
         raise InputError(problems)
     assert config is not None and provenance_text is not None  # no problems => both set
-    return config, label_source, provenance_text
+    return config, label_source, provenance_text, examples
 
 
 def export_checkpoint(
@@ -163,13 +172,16 @@ def export_checkpoint(
     input_type: str,
     provenance: Mapping[str, Any],
     label_map: str | None = None,
+    warmup_input: str | None = None,
 ) -> ExportResult:
     """Export one checkpoint as ``<output_base>/<version>/`` for TF Serving.
 
     The version is the next free integer under ``output_base``. Beside the SavedModel,
-    ``assets.extra/`` holds the ``pipeline.config``, the label map and
+    ``assets.extra/`` holds the ``pipeline.config``, the label map,
     ``odsweep_provenance.json`` (``provenance`` plus what was exported, when, by which
-    odsweep). Nothing numeric appears under ``output_base`` until the model is whole.
+    odsweep) and ``tf_serving_warmup_requests`` (TF Serving's warm-up PredictionLogs,
+    built from eval images). Nothing numeric appears under ``output_base`` until the
+    model is whole.
 
     Args:
         pipeline_config: The pipeline.config the checkpoint was trained with.
@@ -179,19 +191,22 @@ def export_checkpoint(
         input_type: The serving input: one of :data:`INPUT_TYPES`.
         provenance: JSON-serialisable facts to record (trial, params, metric, ...).
         label_map: The label map to ship; default: the config's eval label map.
+        warmup_input: TFRecord glob of the warm-up requests' images; default: the
+            config's eval input.
 
     Returns:
         Where the model was published.
 
     Raises:
         InputError: Every bad argument at once (unknown input type, missing
-            checkpoint/config/label map, unserialisable provenance). Nothing written.
+            checkpoint/config/label map/warm-up images, unserialisable provenance).
+            Nothing written.
         ExportFailed: The OD API exporter failed (e.g. the checkpoint does not fit the
             config) or publishing failed; the staging folder is removed.
     """
     tf = load_tensorflow()
-    config, label_source, provenance_text = _check_inputs(
-        tf, pipeline_config, checkpoint, input_type, provenance, label_map
+    config, label_source, provenance_text, examples = _check_inputs(
+        tf, pipeline_config, checkpoint, input_type, provenance, label_map, warmup_input
     )
     if config.train_config.optimizer.use_moving_average:
         # exporter_lib_v2 restores the model's own variables only; the averages live in
@@ -216,6 +231,14 @@ def export_checkpoint(
         _run_exporter(tf, config, checkpoint, input_type, staging)
         try:
             _write_extras(tf, staging, pipeline_config, label_source, provenance_text)
+            # Staged with the rest: publish moves saved_model.pb in last.
+            write_warmup(
+                tf,
+                storage.join(staging, "saved_model"),
+                examples,
+                input_type=input_type,
+                model_name=model_name_of(output_base),
+            )
             version = publish(tf, storage.join(staging, "saved_model"), output_base)
         except (OSError, tf.errors.OpError, RuntimeError) as exc:
             raise ExportFailed(
@@ -274,6 +297,7 @@ def export_trial(
     input_type: str = "image_tensor",
     provenance: Mapping[str, Any] | None = None,
     label_map: str | None = None,
+    warmup_input: str | None = None,
 ) -> ExportResult:
     """Export a finished trial's best checkpoint (per its ``result.json``).
 
@@ -283,6 +307,7 @@ def export_trial(
         input_type: The serving input: one of :data:`INPUT_TYPES`.
         provenance: Extra facts to record beside the trial's own (study name, ...).
         label_map: The label map to ship; default: the config's eval label map.
+        warmup_input: As :func:`export_checkpoint`.
 
     Returns:
         Where the model was published.
@@ -327,4 +352,5 @@ def export_trial(
         input_type=input_type,
         provenance=doc,
         label_map=label_map,
+        warmup_input=warmup_input,
     )

@@ -19,6 +19,7 @@ from typing import Any
 from odsweep import storage
 from odsweep.errors import InputError
 from odsweep.export._types import ASSETS_EXTRA, PROVENANCE_FILE
+from odsweep.export._warmup import WARMUP_FILE
 from odsweep.results import TRIAL_CONFIG_FILE
 
 logger = logging.getLogger(__name__)
@@ -119,5 +120,9 @@ def export_is_of_winner(export_path: str, identity: WinnerIdentity) -> bool:
     """:func:`matches_winner` on an export folder's provenance file."""
     provenance = read_provenance(export_path)
     if provenance is None:
+        return False
+    if not storage.exists(storage.join(export_path, ASSETS_EXTRA, WARMUP_FILE)):
+        # Made before exports carried TF Serving's warm-up requests: export anew.
+        logger.info("%s has no %s: the export is not reused", export_path, WARMUP_FILE)
         return False
     return matches_winner(provenance, **identity.provenance())

@@ -67,6 +67,7 @@ class VerifyResult:
         num_detections: ``num_detections`` per image, in order.
         max_score: The highest detection score over all images.
         seconds: Wall time to load the model and run every image.
+        warmup_requests: TF Serving warm-up requests replayed (``assets.extra``).
     """
 
     path: str
@@ -76,3 +77,4 @@ class VerifyResult:
     num_detections: tuple[int, ...]
     max_score: float
     seconds: float
+    warmup_requests: int = 0

@@ -9,6 +9,9 @@ from typing import Any
 
 from odsweep import storage
 from odsweep.errors import InputError
+from odsweep.export._inputs import EXPECTED_DTYPE as _EXPECTED_DTYPE
+from odsweep.export._inputs import model_input as _model_input
+from odsweep.export._inputs import read_examples as _read_examples
 from odsweep.export._types import (
     INPUT_TYPES,
     REQUIRED_OUTPUTS,
@@ -16,52 +19,11 @@ from odsweep.export._types import (
     ExportFailed,
     VerifyResult,
 )
+from odsweep.export._warmup import read_warmup
 from odsweep.results import SAVED_MODEL_FILE
 from odsweep.tfcompat import load_tensorflow
 
 logger = logging.getLogger(__name__)
-
-# What each input type's serving signature takes, per image (batch of one).
-_EXPECTED_DTYPE = {
-    "image_tensor": "uint8",
-    "float_image_tensor": "float32",
-    "encoded_image_string_tensor": "string",
-    "tf_example": "string",
-}
-
-
-def _read_examples(tf: Any, eval_input: str, max_images: int) -> list[tuple[bytes, bytes]]:
-    """Up to ``max_images`` ``(serialized Example, encoded image)`` pairs from a glob."""
-    files = sorted(tf.io.gfile.glob(eval_input))
-    if not files:
-        raise InputError(f"eval_input: no files match {eval_input!r}; check the TFRecord glob")
-    features = {"image/encoded": tf.io.FixedLenFeature([], tf.string)}
-    out = []
-    try:
-        for record in tf.data.TFRecordDataset(files).take(max_images):
-            parsed = tf.io.parse_single_example(record, features)
-            out.append((record.numpy(), parsed["image/encoded"].numpy()))
-    except tf.errors.OpError as exc:
-        message = " ".join(str(exc.message).split())
-        raise InputError(
-            f"eval_input: cannot read tf.train.Example images from {eval_input!r} ({message}); "
-            "pass OD API TFRecords with an image/encoded feature"
-        ) from exc
-    if not out:
-        raise InputError(f"eval_input: {eval_input!r} holds no records; pass a non-empty TFRecord")
-    return out
-
-
-def _model_input(tf: Any, input_type: str, serialized: bytes, encoded: bytes) -> Any:
-    """One image as the signature for ``input_type`` takes it: a batch of one."""
-    if input_type == "tf_example":
-        return tf.constant([serialized])
-    if input_type == "encoded_image_string_tensor":
-        return tf.constant([encoded])
-    image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
-    if input_type == "float_image_tensor":
-        image = tf.cast(image, tf.float32)
-    return image[tf.newaxis, ...]
 
 
 def _signature_input(fn: Any, input_type: str, path: str) -> str:
@@ -85,7 +47,8 @@ def _signature_input(fn: Any, input_type: str, path: str) -> str:
 def verify_saved_model(
     path: str, *, input_type: str, eval_input: str, max_images: int = 4
 ) -> VerifyResult:
-    """Load a SavedModel with plain ``tf.saved_model.load`` and run real images through it.
+    """Load a SavedModel with plain ``tf.saved_model.load`` and run real images through it,
+    then replay its TF Serving warm-up requests.
 
     Args:
         path: The SavedModel folder, e.g. ``ExportResult.path``.
@@ -100,7 +63,8 @@ def verify_saved_model(
         InputError: Unknown input type, ``max_images < 1``, no SavedModel at ``path``,
             or unreadable eval records.
         ExportFailed: The model does not load, lacks the ``serving_default`` signature
-            or a detection output, returns empty outputs, or fails on an image.
+            or a detection output, returns empty outputs, or fails on an image; or its
+            TF Serving warm-up file is missing or fails to replay.
     """
     problems = []
     if input_type not in INPUT_TYPES:
@@ -159,6 +123,7 @@ def verify_saved_model(
                 "the checkpoint is broken (NaN weights?), export another one"
             )
         max_score = max(max_score, float(scores.max()))
+    warmups = _replay_warmup(tf, fn, input_name, path)
     seconds = time.monotonic() - started
     logger.info(
         "verified %s (%s): %d images, max score %.3f, %.1f s",
@@ -176,4 +141,31 @@ def verify_saved_model(
         num_detections=tuple(num_detections),
         max_score=max_score,
         seconds=seconds,
+        warmup_requests=warmups,
     )
+
+
+def _replay_warmup(tf: Any, fn: Any, input_name: str, path: str) -> int:
+    """Run every TF Serving warm-up request through the signature, as the server would."""
+    requests = read_warmup(tf, path)
+    for index, request in enumerate(requests):
+        if request.signature_name != SIGNATURE or set(request.inputs) != {input_name}:
+            raise ExportFailed(
+                f"verify: {path!r} warm-up request {index} calls {request.signature_name!r} "
+                f"with inputs {sorted(request.inputs)}, but the model's {SIGNATURE!r} takes "
+                f"{input_name!r}; re-export the model"
+            )
+        try:
+            result = fn(**{k: tf.constant(v) for k, v in request.inputs.items()})
+        except Exception as exc:
+            raise ExportFailed(
+                f"verify: {path!r} failed on warm-up request {index}: {type(exc).__name__}: "
+                f"{' '.join(str(exc).split())[:300]}; re-export the model"
+            ) from exc
+        missing = [k for k in REQUIRED_OUTPUTS if k not in result]
+        if missing:
+            raise ExportFailed(
+                f"verify: {path!r} warm-up request {index}: missing outputs {missing}; "
+                "re-export the model"
+            )
+    return len(requests)

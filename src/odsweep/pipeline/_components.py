@@ -157,5 +157,31 @@ def sweep_report(
     return done.eval_dir
 
 
-COMPONENTS = (validate_search_space, search, export_best_model, verify_model, sweep_report)
+@dsl.component(base_image=DEFAULT_IMAGE, install_kfp_package=False)  # type: ignore[untyped-decorator]
+def tune_postprocess(
+    spec_path: str, model_dir: str, grid: str, model_location: str, table: Output[Markdown]
+) -> str:
+    """Re-evaluate the winner over a post_processing grid (eval only), export the chosen.
+
+    ``model_location`` (the winner's export) only orders this step after the export.
+    ``table`` is every setting's values and metrics; returns the chosen export's path.
+    """
+    from odsweep.pipeline import _postprocess_step, _steps
+
+    _steps.start_step()
+    del model_location
+    done = _postprocess_step.tune(spec_path, model_dir=model_dir, grid_text=grid)
+    with open(table.path, "w", encoding="utf-8") as fh:
+        fh.write(done.table)
+    return done.model_location
+
+
+COMPONENTS = (
+    validate_search_space,
+    search,
+    export_best_model,
+    verify_model,
+    sweep_report,
+    tune_postprocess,
+)
 """Every component, in pipeline order; each compiles to ``components/<name>.yaml``."""

@@ -105,6 +105,12 @@ PARAMS: tuple[Param, ...] = (
     Param("kubeflow_url", str, UNSET_STR, None,
           "Kubeflow's address, for the Katib UI link in the report (unset: a link "
           "relative to the KFP UI's host)", "https://kubeflow.example.com"),
+    Param("tune_postprocess", str, UNSET_STR, None,
+          "after the export, re-evaluate the winner's best checkpoint over a grid of "
+          "post_processing values (eval only) and export the chosen one to "
+          "<model_dir>/postprocess/model: 'default' (a small grid around the config's "
+          "values) or KNOB=V,V;... (unset: no tuning)",
+          "score_threshold=0.05,0.3,0.5;max_total_detections=20,100"),
 )  # fmt: skip
 PARAM_BY_NAME: Mapping[str, Param] = {p.name: p for p in PARAMS}
 SPEC_PARAMS: tuple[str, ...] = tuple(p.name for p in PARAMS if p.key is not None)

@@ -1,4 +1,5 @@
-"""The pipeline: validate -> search (Katib or Optuna) -> export -> verify -> report.
+"""The pipeline: validate -> search (Katib or Optuna) -> export -> verify -> report
+(-> post-processing tuning, when ``tune_postprocess`` is set).
 
 Like ``_components``, this module has no ``from __future__ import annotations``: KFP
 reads the pipeline function's annotations (parameter types, outputs) at decoration time.
@@ -24,6 +25,7 @@ from odsweep.pipeline._components import (
     export_best_model,
     search,
     sweep_report,
+    tune_postprocess,
     validate_search_space,
     verify_model,
 )
@@ -66,6 +68,8 @@ STEP_RESOURCES: Mapping[str, StepResources] = MappingProxyType(
         "export": StepResources("2", "8Gi", "8Gi"),
         "verify": StepResources("1", "4Gi", "4Gi"),
         "report": StepResources("500m", "1Gi", "2Gi"),
+        # One eval model per setting, and one export.
+        "postprocess": StepResources("2", "8Gi", "8Gi"),
     }
 )
 
@@ -203,6 +207,14 @@ def build_pipeline(settings: ClusterSettings | None = None) -> Any:
         )
         # After verify: it adds its results to best.json, which the report copies.
         _configure(reported.after(verified), "report", cfg)
+        with dsl.If(p["tune_postprocess"] != "", name="postprocess"):
+            tuned = tune_postprocess(
+                spec_path=spec_path,
+                model_dir=model_dir,
+                grid=p["tune_postprocess"],
+                model_location=location,
+            )
+            _configure(tuned.after(verified), "postprocess", cfg, placed=True)
 
         return PipelineOutputs(
             best_params=searched("best_params"),

@@ -62,7 +62,13 @@ class Validated:
 
 
 def validate(
-    search_space: str, *, model_dir: str, eval_dir: str, backend: str, **spec_params: Any
+    search_space: str,
+    *,
+    model_dir: str,
+    eval_dir: str,
+    backend: str,
+    tune_postprocess: str = "",
+    **spec_params: Any,
 ) -> Validated:
     """Resolve the parameters, check everything checkable, snapshot the spec.
 
@@ -77,6 +83,10 @@ def validate(
     from odsweep.validation import check_spec
 
     check_spec(spec)
+    if tune_postprocess:
+        from odsweep.pipeline._postprocess_step import check_grid
+
+        check_grid(spec, tune_postprocess)
     if backend == BACKEND_KATIB:
         _katib_step.check(spec, model_dir)
     return Validated(snapshot_spec(spec, model_dir), eval_dir)

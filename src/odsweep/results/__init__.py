@@ -21,6 +21,8 @@ writes the records through it:
 - Earlier attempts of a trial (:func:`set_aside`, ``.attempts/``): moved aside, never
   deleted.
 - :class:`ObjectiveType`: the direction, and the one "is a better than b" rule.
+- The serving cost metrics' names (:data:`SERVING_METRICS`, :func:`is_serving_metric`):
+  what a trial reports when the search asks for its serving cost.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from odsweep.results._layout import (
     TRIAL_BEST_DIR,
     TRIAL_CONFIG_FILE,
     TRIAL_EVAL_DIR,
+    TRIAL_SERVING_DIR,
     TRIALS_DIR,
 )
 from odsweep.results._metrics import (
@@ -53,7 +56,6 @@ from odsweep.results._metrics import (
 from odsweep.results._objective import ObjectiveType
 from odsweep.results._outcome import Engine, SearchOutcome
 from odsweep.results._pareto import (
-    SERVING_KEY,
     Constraint,
     ConstraintsUnmet,
     ParetoPoint,
@@ -71,6 +73,18 @@ from odsweep.results._records import (
     trial_results,
 )
 from odsweep.results._selection import Best, best_record, select_best, write_best
+from odsweep.results._serving_names import (
+    LATENCY_P50_MS,
+    LATENCY_P90_MS,
+    MODEL_SIZE_MB,
+    PARAMS_MILLIONS,
+    SERVING_KEY,
+    SERVING_METRICS,
+    is_serving_metric,
+    is_serving_namespace,
+    serving_metrics,
+    serving_record,
+)
 from odsweep.results._trial import (
     BestCheckpoint,
     EvalRecord,
@@ -84,13 +98,18 @@ __all__ = [
     "ATTEMPT_ENV",
     "ATTEMPT_KEY",
     "BEST_FILE",
+    "LATENCY_P50_MS",
+    "LATENCY_P90_MS",
     "METRICS_FORMAT",
     "MODEL_DIR",
+    "MODEL_SIZE_MB",
+    "PARAMS_MILLIONS",
     "REPORT_HTML",
     "REPORT_MARKDOWN",
     "RESULT_FILE",
     "SAVED_MODEL_FILE",
     "SERVING_KEY",
+    "SERVING_METRICS",
     "SPEC_SNAPSHOT",
     "STDERR_LOG",
     "STDOUT_LOG",
@@ -99,6 +118,7 @@ __all__ = [
     "TRIAL_BEST_DIR",
     "TRIAL_CONFIG_FILE",
     "TRIAL_EVAL_DIR",
+    "TRIAL_SERVING_DIR",
     "Best",
     "BestCheckpoint",
     "Constraint",
@@ -116,6 +136,8 @@ __all__ = [
     "dominates",
     "format_metric_lines",
     "is_reportable_name",
+    "is_serving_metric",
+    "is_serving_namespace",
     "pareto_front",
     "parse_metric_lines",
     "parse_result",
@@ -125,6 +147,8 @@ __all__ = [
     "read_result_checked",
     "rfc3339_now",
     "select_best",
+    "serving_metrics",
+    "serving_record",
     "set_aside",
     "trial_results",
     "write_best",

@@ -14,6 +14,8 @@ A sweep's output (local or ``gs://``)::
         best/              TRIAL_BEST_DIR   a copy of its best checkpoint
         eval/              TRIAL_EVAL_DIR   its eval event files
         stdout.log, stderr.log  STDOUT_LOG, STDERR_LOG  (the local engine's capture)
+        serving/<version>/  TRIAL_SERVING_DIR  its best checkpoint exported to measure
+                           its serving cost (only when the search asks for Serving/*)
 
 A SavedModel folder holds ``saved_model.pb`` (SAVED_MODEL_FILE); its presence is how
 an export is recognised as complete.
@@ -35,5 +37,6 @@ TRIAL_BEST_DIR = "best"
 TRIAL_EVAL_DIR = "eval"
 STDOUT_LOG = "stdout.log"
 STDERR_LOG = "stderr.log"
+TRIAL_SERVING_DIR = "serving"
 
 SAVED_MODEL_FILE = "saved_model.pb"

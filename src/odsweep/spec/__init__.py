@@ -64,6 +64,7 @@ from odsweep.spec._names import RESERVED_PARAMETER_NAMES, TRIAL_NAME_PARAMETER
 from odsweep.spec._objective import METRIC_ALIASES
 from odsweep.spec._parameters import is_safe_value
 from odsweep.spec._parse import API_VERSION, KIND, MAX_NAME_LENGTH, parse_spec
+from odsweep.spec._serving import needs_serving_cost
 from odsweep.spec._space import Condition, Distribution, Parameter, ParameterType, ParamValue
 from odsweep.spec._summary import summarize
 from odsweep.spec._tradeoffs import MULTI_OBJECTIVE_ALGORITHMS
@@ -112,6 +113,7 @@ __all__ = [
     "is_active",
     "is_safe_value",
     "load_spec",
+    "needs_serving_cost",
     "parse_spec",
     "resource_name",
     "smallest_resource",

@@ -9,7 +9,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from odsweep.errors import InputError
-from odsweep.spec import SearchSpec, inactive_parameters, is_active, resource_name, trial_steps
+from odsweep.spec import (
+    SearchSpec,
+    inactive_parameters,
+    is_active,
+    needs_serving_cost,
+    resource_name,
+    trial_steps,
+)
 from odsweep.trial.options import TrialOptions
 
 logger = logging.getLogger(__name__)
@@ -115,5 +122,7 @@ def trial_options(
         seed=seed,
         stall_timeout_seconds=spec.trial_stall_timeout_seconds,
         time_limit_seconds=spec.trial_timeout_seconds,
+        serving_cost=needs_serving_cost(spec),
+        export_input_type=spec.export.input_type.value,
         **extra,
     )

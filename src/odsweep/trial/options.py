@@ -32,6 +32,9 @@ class TrialOptions:
         steps_per_loop: Train steps per ``tf.function`` call (logging cadence).
         stall_timeout_seconds: No training step and no eval for this long fails the trial.
         time_limit_seconds: The whole trial fails after this long; None: no limit.
+        serving_cost: At the end, export the best checkpoint and measure its serving
+            cost (the ``Serving/*`` metrics); set when the search names one.
+        export_input_type: The input type that export (and the measurement) uses.
     """
 
     pipeline_config: str
@@ -51,6 +54,8 @@ class TrialOptions:
     steps_per_loop: int = DEFAULT_STEPS_PER_LOOP
     stall_timeout_seconds: float = DEFAULT_STALL_TIMEOUT_SECONDS
     time_limit_seconds: float | None = None
+    serving_cost: bool = False
+    export_input_type: str = "image_tensor"
 
     @property
     def name(self) -> str:

@@ -9,7 +9,9 @@ The only entry point both engines run (``odsweep trial``). Contract:
   which restores a folder's latest checkpoint, restores exactly this one;
 - ``<trial_dir>/train/``, ``<trial_dir>/eval/``: TensorBoard event files;
 - ``<trial_dir>/result.json``: see :mod:`odsweep.results`;
-- stdout: after each eval, one ``<RFC3339> <metric>=<value>`` line per metric.
+- stdout: after each eval, one ``<RFC3339> <metric>=<value>`` line per metric;
+- ``<trial_dir>/serving/``: when asked (``serving_cost``), the best checkpoint exported
+  and measured at the end; its ``Serving/*`` lines follow the last eval's.
 
 Started on a folder holding an earlier attempt of the same trial, it resumes from the
 newest checkpoint there (:mod:`odsweep.trial.resume`), printing the kept evals'
@@ -42,6 +44,7 @@ from odsweep.trial.failure import data_note, failure_message
 from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight, write_trial_config
 from odsweep.trial.resume import Attempt, begin_attempt, reprint_metric_lines
+from odsweep.trial.serving_cost import measure_serving_cost, reprint_serving_lines
 from odsweep.trial.watchdog import STALL_HOOK_ENV, Heartbeat, Watchdog
 
 logger = logging.getLogger(__name__)
@@ -106,6 +109,7 @@ def run_trial(
     # Katib's collector reads only this pod's stdout: the whole curve, kept evals first.
     reprint_metric_lines(attempt.result, out)
     if attempt.finished:
+        reprint_serving_lines(attempt.result, out)
         return attempt.result
     write_trial_config(opts.trial_dir, config)
     recorder = Recorder(opts.trial_dir, attempt.result)
@@ -137,6 +141,8 @@ def run_trial(
         message = f"no eval produced a finite {opts.metric!r}"
         recorder.finish(TrialStatus.FAILED, message)
         raise TrialFailed(message)
+    if opts.serving_cost:
+        recorder.update(measure_serving_cost(opts, recorder.result, out))
     return recorder.finish(TrialStatus.SUCCEEDED)
 
 
