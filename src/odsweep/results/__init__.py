@@ -43,7 +43,9 @@ from odsweep.results._layout import (
 )
 from odsweep.results._metrics import (
     METRICS_FORMAT,
+    PER_CATEGORY_AP_PREFIX,
     format_metric_lines,
+    is_per_category,
     is_reportable_name,
     parse_metric_lines,
     rfc3339_now,
@@ -75,6 +77,7 @@ __all__ = [
     "BEST_FILE",
     "METRICS_FORMAT",
     "MODEL_DIR",
+    "PER_CATEGORY_AP_PREFIX",
     "REPORT_HTML",
     "REPORT_MARKDOWN",
     "RESULT_FILE",
@@ -97,6 +100,7 @@ __all__ = [
     "TrialStatus",
     "best_record",
     "format_metric_lines",
+    "is_per_category",
     "is_reportable_name",
     "parse_metric_lines",
     "parse_result",
