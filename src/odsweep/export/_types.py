@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from odsweep.errors import OdsweepError
+from odsweep.results import DetectionSample
 
 # The OD API exporter's input types (``exporter_lib_v2.DETECTION_MODULE_MAP``) that work
 # for every detection model. ``image_and_boxes_tensor`` is left out: it needs a model
@@ -67,6 +68,8 @@ class VerifyResult:
         num_detections: ``num_detections`` per image, in order.
         max_score: The highest detection score over all images.
         seconds: Wall time to load the model and run every image.
+        samples: Each image with its ground truth and the predicted boxes scoring at
+            least ``results.DETECTION_MIN_SCORE`` (what the report draws).
     """
 
     path: str
@@ -76,3 +79,4 @@ class VerifyResult:
     num_detections: tuple[int, ...]
     max_score: float
     seconds: float
+    samples: tuple[DetectionSample, ...] = ()

@@ -25,6 +25,14 @@ writes the records through it:
 from __future__ import annotations
 
 from odsweep.results._attempts import ATTEMPT_ENV, ATTEMPT_KEY, ATTEMPTS_DIR, set_aside
+from odsweep.results._detections import (
+    DETECTION_MIN_SCORE,
+    Box,
+    DetectionSample,
+    WinnerDetections,
+    read_detections,
+    write_detections,
+)
 from odsweep.results._layout import (
     BEST_FILE,
     MODEL_DIR,
@@ -40,6 +48,8 @@ from odsweep.results._layout import (
     TRIAL_CONFIG_FILE,
     TRIAL_EVAL_DIR,
     TRIALS_DIR,
+    WINNER_DETECTIONS_DIR,
+    WINNER_DETECTIONS_FILE,
 )
 from odsweep.results._metrics import (
     METRICS_FORMAT,
@@ -75,6 +85,7 @@ __all__ = [
     "ATTEMPT_ENV",
     "ATTEMPT_KEY",
     "BEST_FILE",
+    "DETECTION_MIN_SCORE",
     "METRICS_FORMAT",
     "MODEL_DIR",
     "PER_CATEGORY_AP_PREFIX",
@@ -90,14 +101,19 @@ __all__ = [
     "TRIAL_BEST_DIR",
     "TRIAL_CONFIG_FILE",
     "TRIAL_EVAL_DIR",
+    "WINNER_DETECTIONS_DIR",
+    "WINNER_DETECTIONS_FILE",
     "Best",
     "BestCheckpoint",
+    "Box",
+    "DetectionSample",
     "Engine",
     "EvalRecord",
     "ObjectiveType",
     "SearchOutcome",
     "TrialResult",
     "TrialStatus",
+    "WinnerDetections",
     "best_record",
     "format_metric_lines",
     "is_per_category",
@@ -106,6 +122,7 @@ __all__ = [
     "parse_result",
     "read_best",
     "read_best_checked",
+    "read_detections",
     "read_result",
     "read_result_checked",
     "rfc3339_now",
@@ -113,6 +130,7 @@ __all__ = [
     "set_aside",
     "trial_results",
     "write_best",
+    "write_detections",
     "write_metric_lines",
     "write_result",
 ]
