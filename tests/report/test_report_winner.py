@@ -16,7 +16,7 @@ from PIL import Image
 from tests.report.report_fixtures import METRIC
 
 from odsweep.report import build_report
-from odsweep.report._detections import draw_sample
+from odsweep.report._detections import MAX_DRAWN, draw_sample
 from odsweep.report._pareto import pareto_data, parse_selection, trial_metric
 from odsweep.report._per_class import per_class_ap
 from odsweep.results import (
@@ -263,6 +263,23 @@ def test_detection_images_are_drawn_side_by_side(tmp_path: Path) -> None:
     assert "report_files/detections_2.png" in report.markdown
     assert "(2 boxes with score &gt;= 0.3)" in report.html
     assert draw_sample(_record().samples[0], 0.3) == report.images["detections_1"]
+
+
+def test_only_the_most_confident_boxes_are_drawn(tmp_path: Path) -> None:
+    # MAX_DRAWN confident boxes top left, 5 weaker ones bottom right: those are left out.
+    strong = [Box(0.1, 0.1, 0.2, 0.2, "cat", 0.9) for _ in range(MAX_DRAWN)]
+    weak = [Box(0.7, 0.7, 0.9, 0.9, "cat", 0.31) for _ in range(5)]
+    crowded = DetectionSample(image=_png(64, 48), truth=(), predicted=(*weak, *strong))
+    record = WinnerDetections("t-1", 20, "/m/1", 0.3, (crowded,))
+    _write_trials(tmp_path, [_result("t-1", 0.4)])
+    report = _build(tmp_path, "t-1", detections=record)
+    assert f"(the top {MAX_DRAWN} of {MAX_DRAWN + 5} boxes with score" in report.markdown
+    with Image.open(io.BytesIO(report.images["detections_1"])) as image:
+        rgb = image.convert("RGB")
+        left = 360 + 10  # the predictions panel
+        # On the left edge of a weak box: background; on a strong box's edge: drawn.
+        assert rgb.getpixel((left + round(0.7 * 360), 22 + round(0.8 * 270))) == (40, 90, 140)
+        assert rgb.getpixel((left + round(0.1 * 360), 22 + round(0.15 * 270))) != (40, 90, 140)
 
 
 def test_without_export_the_report_says_so(tmp_path: Path) -> None:

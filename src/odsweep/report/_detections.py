@@ -26,6 +26,9 @@ GAP = 10
 # Okabe-Ito colours, readable with the common colour-vision deficiencies.
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 IMAGE_PREFIX = "detections_"
+# An undertrained model scores dozens of boxes above the threshold; beyond this many the
+# picture is unreadable, so only the most confident are drawn (the caption says so).
+MAX_DRAWN = 20
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,12 @@ def detections_section(
             continue
         name = f"{IMAGE_PREFIX}{index}"
         images[name] = png
+        found = len(sample.predicted)
+        shown = f"the top {MAX_DRAWN} of {found}" if found > MAX_DRAWN else str(found)
         captions.append(
             f"Eval image {index}: ground truth ({len(sample.truth)} boxes) | "
             f"{record.trial} at step {record.step} "
-            f"({len(sample.predicted)} boxes with score >= {record.min_score:g})"
+            f"({shown} boxes with score >= {record.min_score:g})"
         )
     text = None
     if skipped:
@@ -102,6 +107,11 @@ def _draw_boxes(
         draw.text((x0 + 2 - tx0, ty + 2 - ty0), text, fill="black")
 
 
+def _count(drawn: Sequence[Box], sample: DetectionSample) -> str:
+    found = len(sample.predicted)
+    return f"top {len(drawn)} of {found}" if found > len(drawn) else str(found)
+
+
 def _panel(image: PILImage.Image) -> PILImage.Image:
     from PIL import Image
 
@@ -121,12 +131,13 @@ def draw_sample(sample: DetectionSample, min_score: float) -> bytes:
     with Image.open(io.BytesIO(sample.image)) as source:
         panel = _panel(source.convert("RGB"))
     width, height = panel.size
+    predicted = sorted(sample.predicted, key=lambda b: -(b.score or 0.0))[:MAX_DRAWN]
     canvas = Image.new("RGB", (2 * width + GAP, height + HEADER), "white")
     draw = ImageDraw.Draw(canvas)
     for side, (title, boxes) in enumerate(
         (
             (f"ground truth ({len(sample.truth)})", sample.truth),
-            (f"predicted, score >= {min_score:g} ({len(sample.predicted)})", sample.predicted),
+            (f"predicted, score >= {min_score:g} ({_count(predicted, sample)})", predicted),
         )
     ):
         left = side * (width + GAP)
