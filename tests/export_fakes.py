@@ -24,6 +24,7 @@ class RecordedExport:
     def __init__(self) -> None:
         self.exports: list[tuple[str, str, dict[str, Any]]] = []
         self.verified: list[tuple[str, str]] = []
+        self.label_maps: list[str | None] = []
 
     def export_trial(self, trial_dir: str, output_base: str, **kw: Any) -> ExportResult:
         self.exports.append((trial_dir, output_base, kw))
@@ -45,8 +46,11 @@ class RecordedExport:
         storage.write_bytes_atomic(storage.join(path, SAVED_MODEL_FILE), b"graph")
         return ExportResult(output_base, version, path, kw["input_type"], "ckpt", "prov")
 
-    def verify(self, path: str, *, input_type: str, eval_input: str) -> VerifyResult:
+    def verify(
+        self, path: str, *, input_type: str, eval_input: str, label_map: str | None = None
+    ) -> VerifyResult:
         self.verified.append((path, eval_input))
+        self.label_maps.append(label_map)
         return VerifyResult(path, input_type, 1, ("num_detections",), (3,), 0.9, 0.1)
 
 

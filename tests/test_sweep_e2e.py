@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from odsweep.demodata._dataset import CLASS_NAMES
+from odsweep.results import PER_CATEGORY_AP_PREFIX
 from tests.conftest import DemoData, odsweep_cmd
 
 pytestmark = [pytest.mark.tf, pytest.mark.train]
@@ -107,7 +109,23 @@ def test_sweep_trains_selects_exports_and_reports(demo_data: DemoData, tmp_path:
 
     html = (out / "report.html").read_text()
     assert best["trial"] in html and "data:image/png;base64," in html
-    assert (out / "report.md").exists()
+    # What a person wants to see of the winner: its per-class AP and its detections.
+    winner = results[best["trial"]]
+    at_best = next(e for e in winner["evals"] if e["step"] == best["step"])["metrics"]
+    per_class = sorted(k for k in at_best if k.startswith(PER_CATEGORY_AP_PREFIX))
+    assert per_class == sorted(f"{PER_CATEGORY_AP_PREFIX}{name}" for name in CLASS_NAMES)
+    markdown = (out / "report.md").read_text()
+    assert "## Winner: per-class AP" in markdown
+    assert "report_files/per_class_ap.png" in markdown
+    assert all(f"| {name} | " in markdown for name in CLASS_NAMES)
+    drawn = sorted(p.name for p in (out / "report_files").glob("detections_*.png"))
+    assert drawn == [f"detections_{i}.png" for i in range(1, best["export"]["verified_images"] + 1)]
+    assert "## Winner: detections on eval images" in markdown
+    assert all(f"report_files/{name}" in markdown for name in drawn)
+    assert "Eval image 1: ground truth" in html
+    # Per-class metrics never reach stdout (Katib's channel): only result.json.
+    stdout = (out / "trials" / best["trial"] / "stdout.log").read_text()
+    assert "DetectionBoxes_Precision/mAP=" in stdout and "PerformanceByCategory" not in stdout
 
     # Running it again resumes a finished sweep: no new trial, the export is reused.
     again = subprocess.run(

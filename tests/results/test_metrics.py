@@ -9,6 +9,7 @@ import pytest
 from odsweep.results import (
     METRICS_FORMAT,
     format_metric_lines,
+    is_per_category,
     is_reportable_name,
     parse_metric_lines,
     write_metric_lines,
@@ -100,3 +101,35 @@ def test_write_metric_lines_prints_the_formatted_lines_and_returns_them() -> Non
         ("2026-01-01T00:00:00Z", "a", 0.5),
         ("2026-01-01T00:00:00Z", "b", 2.0),
     ]
+
+
+# Class names come from the user's label map: any character, spaces included.
+PER_CATEGORY = {
+    "DetectionBoxes_PerformanceByCategory/mAP/traffic light": 0.4,
+    "DetectionBoxes_PerformanceByCategory/mAP/cat": 0.3,
+    "DetectionBoxes_PerformanceByCategory/mAP/a (b)": 0.2,
+    "DetectionBoxes_Precision/mAP ByCategory/stop sign": 0.1,
+    "DetectionBoxes_PerformanceBySuperCategory/vehicle": 0.5,
+}
+
+
+def test_per_category_metrics_are_never_printed() -> None:
+    # "a (b)" and "cat" would fit the grammar; a Katib objective never names them and a
+    # class name such as "traffic light" would be read by the collector as "light".
+    assert is_reportable_name("DetectionBoxes_PerformanceByCategory/mAP/a (b)")
+    metrics = {**PER_CATEGORY, "DetectionBoxes_Precision/mAP": 0.25}
+    lines = format_metric_lines(metrics, timestamp=TS)
+    assert lines == [f"{TS} DetectionBoxes_Precision/mAP=0.25"]
+    got = collect(lines, [*PER_CATEGORY, "light", "DetectionBoxes_Precision/mAP"], METRICS_FORMAT)
+    assert got == [(TS, "DetectionBoxes_Precision/mAP", "0.25")]
+
+
+def test_is_per_category() -> None:
+    assert all(is_per_category(name) for name in PER_CATEGORY)
+    assert not any(is_per_category(name) for name in COCO)
+
+
+def test_a_spaced_class_name_would_be_misread_if_printed() -> None:
+    # Why the rule exists: the collector runs the regex over the whole line.
+    line = f"{TS} DetectionBoxes_PerformanceByCategory/mAP/traffic light=0.4"
+    assert collect([line], ["light"], METRICS_FORMAT) == [(TS, "light", "0.4")]

@@ -26,6 +26,7 @@ from odsweep.results import (
     pareto_front,
     read_best,
     select_best,
+    serving_record,
     write_best,
 )
 
@@ -53,7 +54,7 @@ def trial(
         status=status,
         metric=metric,
         objective=direction,
-        extra={SERVING_KEY: serving} if serving is not None else {},
+        extra={SERVING_KEY: serving_record(serving, {}, None)} if serving is not None else {},
     )
     return result.with_eval(EvalRecord(100, f"/t/{name}/ckpt-100", {metric: m_ap, **metrics}))
 

@@ -441,6 +441,18 @@ CASES: list[tuple[str, Mutator, str]] = [
         "e.g. DetectionBoxes_Precision/mAP",
     ),
     (
+        "metric-not-per-class",
+        put(
+            "spec.objective",
+            "additionalMetricNames",
+            ["DetectionBoxes_PerformanceByCategory/mAP/cat"],
+        ),
+        "spec.objective.additionalMetricNames[0]: must not be a per-class metric (recorded in "
+        "result.json and shown in the report, never reported to the engine), got "
+        "'DetectionBoxes_PerformanceByCategory/mAP/cat'; use an overall metric, e.g. "
+        "DetectionBoxes_Precision/mAP",
+    ),
+    (
         "additional-not-objective",
         put("spec.objective", "additionalMetricNames", ["DetectionBoxes_Precision/mAP"]),
         "spec.objective.additionalMetricNames[0]: must not repeat objectiveMetricName (Katib "

@@ -153,3 +153,38 @@ def test_selection_keeps_an_export_only_while_it_is_the_winners(
     Path(str(exported.export["path"]), "saved_model.pb").unlink()
     gone = select_winner(spec, str(output), results)
     assert gone is not None and gone.export == {}
+
+
+def test_verifying_the_winner_keeps_its_detections_for_the_report(
+    output: Path, recorded: RecordedExport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from odsweep.results import read_detections
+
+    assert main(["report", str(output)]) == EXIT_OK
+    before = (output / "report.md").read_text()
+    assert "*no export of the winner: no detections to draw; run \\`odsweep export\\`" in before
+    assert main(["export", str(output)]) == EXIT_OK
+    path = capsys.readouterr().out.strip().splitlines()[-1]
+    # The label map the spec names (it replaces the config's) names the classes.
+    assert recorded.label_maps == [str(output / "data" / "demo" / "label_map.pbtxt")]
+    record = read_detections(str(output))
+    assert record is not None
+    best = read_best(str(output))
+    assert (record.trial, record.step, record.export_path) == ("ssd-demo-1", best.step, path)
+    assert main(["report", str(output)]) == EXIT_OK
+    after = (output / "report.md").read_text()
+    assert "*no detections recorded: the verification ran no eval image*" in after
+
+
+def test_detections_of_another_export_are_not_shown_as_the_winners(
+    output: Path, recorded: RecordedExport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from odsweep.results import WinnerDetections, write_detections
+
+    assert main(["export", str(output)]) == EXIT_OK
+    write_detections(str(output), WinnerDetections("ssd-demo-2", 1, "/elsewhere", 0.3, ()))
+    assert main(["report", str(output)]) == EXIT_OK
+    assert (
+        "the kept detections are of ssd-demo-2 step 1 (/elsewhere), not of this winner"
+        in (output / "report.md").read_text()
+    )

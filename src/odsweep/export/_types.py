@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from odsweep.errors import OdsweepError
+from odsweep.results import DetectionSample
 
 # The OD API exporter's input types (``exporter_lib_v2.DETECTION_MODULE_MAP``) that work
 # for every detection model. ``image_and_boxes_tensor`` is left out: it needs a model
@@ -68,6 +69,8 @@ class VerifyResult:
         max_score: The highest detection score over all images.
         seconds: Wall time to load the model and run every image.
         warmup_requests: TF Serving warm-up requests replayed (``assets.extra``).
+        samples: Each image with its ground truth and the predicted boxes scoring at
+            least ``results.DETECTION_MIN_SCORE`` (what the report draws).
     """
 
     path: str
@@ -78,3 +81,4 @@ class VerifyResult:
     max_score: float
     seconds: float
     warmup_requests: int = 0
+    samples: tuple[DetectionSample, ...] = ()

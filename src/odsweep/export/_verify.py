@@ -12,6 +12,7 @@ from odsweep.errors import InputError
 from odsweep.export._inputs import EXPECTED_DTYPE as _EXPECTED_DTYPE
 from odsweep.export._inputs import model_input as _model_input
 from odsweep.export._inputs import read_examples as _read_examples
+from odsweep.export._samples import label_names, predicted_boxes, truth_boxes
 from odsweep.export._types import (
     INPUT_TYPES,
     REQUIRED_OUTPUTS,
@@ -20,7 +21,7 @@ from odsweep.export._types import (
     VerifyResult,
 )
 from odsweep.export._warmup import read_warmup
-from odsweep.results import SAVED_MODEL_FILE
+from odsweep.results import DETECTION_MIN_SCORE, SAVED_MODEL_FILE, DetectionSample
 from odsweep.tfcompat import load_tensorflow
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,12 @@ def _signature_input(fn: Any, input_type: str, path: str) -> str:
 
 
 def verify_saved_model(
-    path: str, *, input_type: str, eval_input: str, max_images: int = 4
+    path: str,
+    *,
+    input_type: str,
+    eval_input: str,
+    max_images: int = 4,
+    label_map: str | None = None,
 ) -> VerifyResult:
     """Load a SavedModel with plain ``tf.saved_model.load`` and run real images through it,
     then replay its TF Serving warm-up requests.
@@ -55,13 +61,15 @@ def verify_saved_model(
         input_type: The input type it was exported with (decides how images are fed).
         eval_input: A TFRecord glob of OD API ``tf.train.Example`` records.
         max_images: Run at most this many images (one per call).
+        label_map: The label map the trial used: names the classes of the boxes kept
+            in ``VerifyResult.samples`` (without it, the records' class texts or ids).
 
     Returns:
         What the model produced.
 
     Raises:
         InputError: Unknown input type, ``max_images < 1``, no SavedModel at ``path``,
-            or unreadable eval records.
+            unreadable eval records or label map.
         ExportFailed: The model does not load, lacks the ``serving_default`` signature
             or a detection output, returns empty outputs, or fails on an image; or its
             TF Serving warm-up file is missing or fails to replay.
@@ -77,6 +85,7 @@ def verify_saved_model(
     if problems:
         raise InputError(problems)
     examples = _read_examples(tf, eval_input, max_images)
+    names = label_names(label_map) if label_map else {}
 
     started = time.monotonic()
     try:
@@ -97,6 +106,7 @@ def verify_saved_model(
 
     outputs: set[str] = set()
     num_detections = []
+    samples = []
     max_score = -math.inf
     for index, (serialized, encoded) in enumerate(examples):
         try:
@@ -123,6 +133,14 @@ def verify_saved_model(
                 "the checkpoint is broken (NaN weights?), export another one"
             )
         max_score = max(max_score, float(scores.max()))
+        # The images were run anyway: keep what the model saw for the report.
+        samples.append(
+            DetectionSample(
+                image=encoded,
+                truth=truth_boxes(tf, serialized, names),
+                predicted=predicted_boxes(result, names, DETECTION_MIN_SCORE),
+            )
+        )
     warmups = _replay_warmup(tf, fn, input_name, path)
     seconds = time.monotonic() - started
     logger.info(
@@ -142,6 +160,7 @@ def verify_saved_model(
         max_score=max_score,
         seconds=seconds,
         warmup_requests=warmups,
+        samples=tuple(samples),
     )
 
 

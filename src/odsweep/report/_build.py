@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from odsweep.report._budget import compute_budget
+from odsweep.report._detections import detections_section
 from odsweep.report._html import render_html
 from odsweep.report._markdown import render_markdown
 from odsweep.report._model import Content, Report
 from odsweep.report._param_plots import SCALES
+from odsweep.report._pareto import pareto_plots, parse_selection
+from odsweep.report._per_class import per_class_section
 from odsweep.report._plots import render_plots
 from odsweep.report._table import (
     ERROR_LIMIT,
@@ -18,7 +22,7 @@ from odsweep.report._table import (
     one_line,
     status_counts,
 )
-from odsweep.results import ObjectiveType, TrialResult
+from odsweep.results import ObjectiveType, TrialResult, WinnerDetections
 
 
 def build_report(
@@ -34,6 +38,9 @@ def build_report(
     notes: Sequence[str] = (),
     train_steps: int | None = None,
     target_steps: Mapping[str, int] | None = None,
+    selection: Mapping[str, Any] | None = None,
+    detections: WinnerDetections | None = None,
+    detections_note: str | None = None,
 ) -> Report:
     """Render a sweep's results as Markdown, a self-contained HTML page and PNG plots.
 
@@ -55,12 +62,17 @@ def build_report(
         train_steps: A trial's full length (``numTrainSteps``): adds the budget section
             (steps spent vs full budget, where stopped trials stopped, brackets).
         target_steps: Trial name -> its own full length where it differs.
+        selection: The ``best.json`` document: its ``tradeoffs``, ``pareto`` and
+            ``constraints`` (when present) add one Pareto plot per trade-off.
+        detections: The winner's export run on eval images (``results.read_detections``).
+        detections_note: Shown instead of the detections (no export, stale record).
 
     Returns:
         The report; write it with ``write_report``.
 
     Raises:
-        ValueError: a scale in ``param_scales`` is not one of the three above.
+        ValueError: a scale in ``param_scales`` is not one of the three above, or
+            ``selection`` holds a malformed trade-off, Pareto point or constraint.
     """
     bad = [f"{name}={scale!r}" for name, scale in param_scales.items() if scale not in SCALES]
     if bad:
@@ -71,6 +83,20 @@ def build_report(
     best_name = best_trial
     scored = [(result, best_of(result, metric, direction)) for result in results]
     plots, images = render_plots(scored, rows, metric, direction, param_scales)
+    for section, png in pareto_plots(
+        scored, parse_selection(selection), metric, direction, best_name
+    ):
+        plots += (section,)
+        if section.image is not None and png is not None:
+            images[section.image] = png
+    best_row = None if best_name is None else find_row(rows, best_name)
+    per_class, chart = per_class_section(best_row)
+    if per_class is not None and per_class.image is not None and chart is not None:
+        images[per_class.image] = chart
+    shown = None
+    if best_name is not None:
+        shown, drawn = detections_section(detections, detections_note)
+        images.update(drawn)
     content = Content(
         title=title,
         metric=metric,
@@ -80,7 +106,7 @@ def build_report(
         params=tuple(param_scales),
         rows=rows,
         best_name=best_name,
-        best_row=None if best_name is None else find_row(rows, best_name),
+        best_row=best_row,
         links=tuple((links or {}).items()),
         export_location=export_location,
         notes=tuple(notes),
@@ -91,6 +117,8 @@ def build_report(
         ),
         plots=plots,
         budget=None if train_steps is None else compute_budget(results, train_steps, target_steps),
+        per_class=per_class,
+        detections=shown,
     )
     return Report(
         markdown=render_markdown(content),

@@ -21,6 +21,7 @@ from odsweep.report._table import (
     format_value,
     ordered_params,
 )
+from odsweep.report._winner_sections import detections_html, per_class_html
 
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 
@@ -45,6 +46,7 @@ tr.best td { background: #fff8c5; }
 .status-running { background: #cdeee2; }
 figure { margin: 1rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #d0d7de; }
+figcaption { color: #57606a; font-size: .9rem; }
 .nodata { color: #57606a; font-style: italic; }
 """
 
@@ -187,6 +189,8 @@ def render_html(content: Content, images: Mapping[str, bytes]) -> str:
         out += [f"<li>{escape(note)}</li>" for note in content.notes]
         out.append("</ul>")
     out += ["<h2>Best trial</h2>", *_best(content, content.best_row)]
+    out += per_class_html(content.per_class, images)
+    out += detections_html(content.detections, images)
     if content.links:
         out += ["<h2>Links</h2>", "<ul>"]
         out += [f"<li>{_link(label, target)}</li>" for label, target in content.links]

@@ -19,6 +19,7 @@ from odsweep.report._table import (
     format_value,
     ordered_params,
 )
+from odsweep.report._winner_sections import detections_markdown, per_class_markdown
 
 # ASCII punctuation that starts Markdown syntax (links, code, emphasis, HTML, tables,
 # entities, GitHub math). CommonMark lets any ASCII punctuation be backslash-escaped.
@@ -124,6 +125,8 @@ def render_markdown(content: Content) -> str:
         out += ["", "## Notes", ""]
         out += [f"- {md_text(note)}" for note in content.notes]
     out += ["", "## Best trial", "", *_best(content, content.best_row)]
+    out += per_class_markdown(content.per_class, md_text)
+    out += detections_markdown(content.detections, md_text)
     if content.links:
         out += ["", "## Links", ""]
         out += [f"- {md_link(label, target)}" for label, target in content.links]

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from odsweep.report._budget import Budget
+from odsweep.report._detections import Detections
+from odsweep.report._per_class import PerClass
 from odsweep.results import (
     REPORT_HTML,
     REPORT_MARKDOWN,
@@ -87,6 +89,8 @@ class Content:
         plots: Plot sections in display order.
         budget: Train steps spent against full budget; None when the caller gave no
             trial length (the section is left out).
+        per_class: The winner's per-class AP; None without a winner.
+        detections: The winner's detections on eval images; None without a winner.
     """
 
     title: str
@@ -104,3 +108,5 @@ class Content:
     errors: tuple[tuple[str, TrialStatus, str], ...]
     plots: tuple[Plot, ...]
     budget: Budget | None = None
+    per_class: PerClass | None = None
+    detections: Detections | None = None

@@ -8,6 +8,7 @@ A sweep's output (local or ``gs://``)::
       best.json            BEST_FILE        the winner, and its export once verified
       report.md, .html     REPORT_MARKDOWN, REPORT_HTML
       model/<version>/     MODEL_DIR        the export (unless export.outputDirectory)
+      detections/          WINNER_DETECTIONS_DIR  the verified export's boxes on eval images
       trials/<trial>/      TRIALS_DIR
         pipeline.config    TRIAL_CONFIG_FILE  the trial's config with its parameters
         result.json        RESULT_FILE      what the trial did (read by both engines)
@@ -29,6 +30,8 @@ BEST_FILE = "best.json"
 REPORT_MARKDOWN = "report.md"
 REPORT_HTML = "report.html"
 MODEL_DIR = "model"
+WINNER_DETECTIONS_DIR = "detections"
+WINNER_DETECTIONS_FILE = "detections.json"
 TRIALS_DIR = "trials"
 
 TRIAL_CONFIG_FILE = "pipeline.config"

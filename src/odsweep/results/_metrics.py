@@ -33,6 +33,19 @@ _VALUE = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 METRICS_FORMAT = rf"({_NAME})=({_VALUE})"
 """Regex with two groups (metric name, value); also Katib's StdOut ``metricsFormat``."""
 
+# Per-category metrics (``include_metrics_per_category``) end in a label-map class name,
+# which may hold any character: "traffic light" would be read by Katib (which runs the
+# regex over the whole line) as a metric named "light". They are never printed; they
+# stay in result.json, where the report reads them.
+PER_CATEGORY_MARKERS = (
+    "PerformanceByCategory/",
+    "PerformanceBySuperCategory/",
+    " ByCategory/",
+    " BySuperCategory/",
+)
+PER_CATEGORY_AP_PREFIX = "DetectionBoxes_PerformanceByCategory/mAP/"
+"""The OD API's name of a class's box AP: this prefix, then the label map's class name."""
+
 _LINE = re.compile(rf"^(\S+) {METRICS_FORMAT}$")
 _NAME_RE = re.compile(rf"^{_NAME}$")
 
@@ -40,6 +53,11 @@ _NAME_RE = re.compile(rf"^{_NAME}$")
 def is_reportable_name(name: str) -> bool:
     """True when ``name`` survives the round trip through :data:`METRICS_FORMAT`."""
     return bool(_NAME_RE.match(name))
+
+
+def is_per_category(name: str) -> bool:
+    """True for the OD API's per-category (and per-super-category) metric names."""
+    return any(marker in name for marker in PER_CATEGORY_MARKERS)
 
 
 def rfc3339_now() -> str:
@@ -50,13 +68,15 @@ def rfc3339_now() -> str:
 def format_metric_lines(metrics: Mapping[str, float], *, timestamp: str) -> list[str]:
     """One line per finite metric whose name the regex can capture, sorted by name.
 
+    Per-category metrics are left out (:func:`is_per_category`), whatever their name.
+
     Non-finite values are left out: Katib cannot parse ``nan`` and a stopping rule
     must not compare with it.
     """
     lines = []
     for name in sorted(metrics):
         value = float(metrics[name])
-        if math.isfinite(value) and is_reportable_name(name):
+        if math.isfinite(value) and is_reportable_name(name) and not is_per_category(name):
             lines.append(f"{timestamp} {name}={value!r}")
     return lines
 

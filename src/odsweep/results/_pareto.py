@@ -16,15 +16,11 @@ from typing import Any
 
 from odsweep.errors import OdsweepError
 from odsweep.results._objective import ObjectiveType
+from odsweep.results._serving_names import serving_metrics
 from odsweep.results._trial import TrialResult, TrialStatus
 
 COMPETE = (TrialStatus.SUCCEEDED, TrialStatus.EARLY_STOPPED)
 """The trials that hold an evaluated best checkpoint and may win or be on the front."""
-
-SERVING_KEY = "serving"
-"""Where ``result.json`` may keep the end-of-trial serving measurement
-(``{"Serving/latency_p50_ms": ..., ...}``); metrics stored in the best eval itself are
-read the same way."""
 
 
 @dataclass(frozen=True)
@@ -125,11 +121,8 @@ def best_metrics(result: TrialResult) -> dict[str, float]:
         return {}
     at_best = next((e for e in result.evals if e.step == result.best.step), None)
     metrics = {k: float(v) for k, v in (at_best.metrics if at_best else {}).items()}
-    serving = result.extra.get(SERVING_KEY)
-    if isinstance(serving, Mapping):
-        for name, value in serving.items():
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                metrics.setdefault(str(name), float(value))
+    for name, value in serving_metrics(result).items():
+        metrics.setdefault(name, value)
     metrics[result.metric] = result.best.value
     return metrics
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from odsweep.results import ObjectiveType, Tradeoff, is_reportable_name
+from odsweep.results import ObjectiveType, Tradeoff, is_per_category, is_reportable_name
 from odsweep.spec._model import Objective
 from odsweep.spec._problems import Problems, Reader, as_list, as_mapping, coerce_float, index
 from odsweep.spec._tradeoffs import parse_tradeoffs
@@ -33,6 +33,17 @@ def _metric(value: object, path: str, problems: Problems) -> str | None:
     name = METRIC_ALIASES.get(value.strip(), value.strip())
     if not is_reportable_name(name):
         problems.add(path, METRIC_RULE, value, "e.g. DetectionBoxes_Precision/mAP")
+        return None
+    if is_per_category(name):
+        # Never printed as a metric line (a class name can break Katib's regex): on Katib
+        # the trial would never report it. The report shows every class's AP anyway.
+        problems.add(
+            path,
+            "must not be a per-class metric (recorded in result.json and shown in the "
+            "report, never reported to the engine)",
+            value,
+            "use an overall metric, e.g. DetectionBoxes_Precision/mAP",
+        )
         return None
     return name
 

@@ -35,6 +35,7 @@ from odsweep.results import (
 from odsweep.spec import SearchSpec
 from odsweep.sweep._branch_notes import without_ignored
 from odsweep.sweep._layout import model_base, param_scales, trial_dir
+from odsweep.sweep._winner_views import label_map_of, record_detections, report_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +170,15 @@ def verify_winner(spec: SearchSpec, output_dir: str, best: Best) -> tuple[Best, 
     if not best.export:
         raise InputError(f"best.json: {best.trial!r} has no export to verify; export it first")
     input_type = str(best.export.get("input_type", spec.export.input_type.value))
+    winner_dir = trial_dir(output_dir, best.trial)
     verified = verify_saved_model(
         str(best.export["path"]),
         input_type=input_type,
-        eval_input=eval_input_of(spec, trial_dir(output_dir, best.trial)),
+        eval_input=eval_input_of(spec, winner_dir),
+        label_map=label_map_of(spec, winner_dir),
     )
+    # Before best.json says "verified": a verified export always has its detections kept.
+    record_detections(output_dir, best, str(best.export["path"]), verified)
     logger.info(
         "verified %s on %d images (max score %.3f)",
         best.export["path"],
@@ -271,6 +276,7 @@ def sweep_report(
     }
     # Values of branches a trial did not choose were not applied: shown as such.
     shown, branch_notes = without_ignored(spec, results)
+    selection, detections, detections_note = report_inputs(output_dir, best, export_path)
     return build_report(
         title=f"odsweep: {spec.name}",
         results=shown,
@@ -282,6 +288,9 @@ def sweep_report(
         export_location=export_path,
         notes=[*notes, *branch_notes],
         train_steps=spec.num_train_steps,
+        selection=selection,
+        detections=detections,
+        detections_note=detections_note,
     )
 
 

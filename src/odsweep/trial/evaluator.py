@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 from odsweep.tfcompat import learning_phase_scope, load_tensorflow
+from odsweep.trial.per_category import enable_per_category
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class Evaluator:
         from object_detection.builders import optimizer_builder
 
         configs = self._configs
+        # Per-class AP for the report; in memory only (see odsweep.trial.per_category).
+        enable_per_category(configs["eval_config"])
         with self._strategy.scope():
             # is_training=True as eval_continuously does: eager_eval_loop switches the
             # model to inference itself, and the variables must match the train model's.
