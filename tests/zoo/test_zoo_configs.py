@@ -28,7 +28,9 @@ def test_zoo_config_parses_with_its_family_traits(zoo: ZooConfig) -> None:
 
 def test_google_reader_config_is_unparseable_as_written() -> None:
     zoo = zoo_config("centernet_google_reader")
-    with pytest.raises(InputError, match=r"GoogleInputReader\.google_input_reader"):
+    with pytest.raises(
+        InputError, match=r"read with external_input_reader \(the Google-internal GoogleInputReader"
+    ):
         load_pipeline_config(zoo.path)
 
 
