@@ -11,6 +11,7 @@ from typing import NoReturn
 from odsweep import __version__
 from odsweep.cli import (
     data_cmd,
+    init_cmd,
     katib_cmd,
     pipeline_cmd,
     results_cmd,
@@ -24,7 +25,16 @@ from odsweep.secrets import MaskingFilter, mask_text
 
 logger = logging.getLogger("odsweep")
 
-COMMANDS = (validate_cmd, run_cmd, trial_cmd, results_cmd, data_cmd, katib_cmd, pipeline_cmd)
+COMMANDS = (
+    init_cmd,
+    validate_cmd,
+    run_cmd,
+    trial_cmd,
+    results_cmd,
+    data_cmd,
+    katib_cmd,
+    pipeline_cmd,
+)
 
 
 class _Parser(argparse.ArgumentParser):

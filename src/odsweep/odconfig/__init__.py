@@ -19,6 +19,11 @@ from odsweep.odconfig._io import (
     parse_pipeline_config,
     write_pipeline_config,
 )
+from odsweep.odconfig._keypoints import (
+    has_keypoint_tasks,
+    keypoint_drop_overrides,
+    label_map_has_keypoints,
+)
 from odsweep.odconfig._metrics import eval_metric_names
 from odsweep.odconfig._overrides import apply_overrides, set_field
 from odsweep.odconfig._pipeline import (
@@ -39,6 +44,9 @@ __all__ = [
     "coerce_value",
     "config_to_text",
     "eval_metric_names",
+    "has_keypoint_tasks",
+    "keypoint_drop_overrides",
+    "label_map_has_keypoints",
     "label_map_num_classes",
     "learning_rate_schedule",
     "load_config_with_data",
