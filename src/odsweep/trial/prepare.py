@@ -11,6 +11,7 @@ from odsweep import odconfig, storage
 from odsweep.errors import InputError
 from odsweep.results import TRIAL_CONFIG_FILE
 from odsweep.trial.datacheck import check_data
+from odsweep.trial.offtpu import switch_off_tpu_only
 from odsweep.trial.options import TrialOptions
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def build_trial_config(opts: TrialOptions) -> Any:
     # follows the trial's real step count whatever the overrides touched.
     config = odconfig.apply_overrides(config, dict(opts.overrides), key_prefix="--set ")
     odconfig.set_num_train_steps(config, opts.num_train_steps)
+    switch_off_tpu_only(config)
     return config
 
 
