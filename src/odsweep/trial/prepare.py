@@ -10,6 +10,7 @@ from typing import Any
 from odsweep import odconfig, storage
 from odsweep.errors import InputError
 from odsweep.results import TRIAL_CONFIG_FILE
+from odsweep.trial.annotations import check_annotations
 from odsweep.trial.datacheck import check_data
 from odsweep.trial.offtpu import switch_off_tpu_only
 from odsweep.trial.options import TrialOptions
@@ -73,6 +74,9 @@ def preflight(config: Any) -> None:
     if not problems:
         # Only once every path resolves: the data check opens what the globs match.
         problems += check_data(config)
+    if not problems:
+        # Keypoints/masks the config trains on but the (readable) data lacks.
+        problems += check_annotations(config)
     ckpt = config.train_config.fine_tune_checkpoint
     if ckpt and not _checkpoint_exists(ckpt):
         problems.append(
