@@ -11,6 +11,7 @@ schema and the base config's oneof selections, with typed values.
 
 from __future__ import annotations
 
+from odsweep.odconfig._external import load_config_with_data
 from odsweep.odconfig._io import (
     config_to_text,
     label_map_num_classes,
@@ -40,6 +41,7 @@ __all__ = [
     "eval_metric_names",
     "label_map_num_classes",
     "learning_rate_schedule",
+    "load_config_with_data",
     "load_pipeline_config",
     "model_num_classes",
     "parse_path",

@@ -24,9 +24,9 @@ def build_trial_config(opts: TrialOptions) -> Any:
     Raises:
         InputError: every override or path problem, all at once.
     """
-    config = odconfig.load_pipeline_config(opts.pipeline_config)
-    odconfig.set_data_paths(
-        config,
+    # Readers the open-source OD API cannot read (Google-internal) are replaced here.
+    config = odconfig.load_config_with_data(
+        opts.pipeline_config,
         train_input=opts.train_input,
         eval_input=opts.eval_input,
         label_map=opts.label_map,
