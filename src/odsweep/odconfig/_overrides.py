@@ -31,6 +31,13 @@ def set_field(config: Any, ref: FieldRef, value: object) -> None:
         setattr(message, ref.field_name, value)
 
 
+def _is_empty_list(value: object) -> bool:
+    # YAML's [] arrives as an empty tuple (spec) or list; --set gives the string "[]".
+    if isinstance(value, str):
+        return value.strip().replace(" ", "") == "[]"
+    return isinstance(value, list | tuple) and not value
+
+
 def apply_overrides(
     config: TrainEvalPipelineConfig,
     overrides: Mapping[str, object],
@@ -41,7 +48,9 @@ def apply_overrides(
 
     All overrides are validated first (path against the schema and the base
     config's oneof selections, value against the field type); nothing is applied
-    unless all are valid.
+    unless all are valid. The value ``[]`` on a path that ends on a whole repeated
+    message field removes its elements (``model.center_net.keypoint_estimation_task:
+    []`` drops a zoo config's keypoint tasks).
 
     Args:
         config: The base config; left untouched.
@@ -61,7 +70,7 @@ def apply_overrides(
     for path, value in overrides.items():
         key = f"{key_prefix}{path}"
         try:
-            ref = resolve_field(config, path, key=key)
+            ref = resolve_field(config, path, key=key, clearing=_is_empty_list(value))
             typed = coerce_value(ref, value, key=key)
         except InputError as exc:
             errors.extend(exc.messages)
