@@ -32,7 +32,9 @@ def test_init_then_run_two_trials(demo_data: DemoData, tmp_path: Path) -> None:
     # (medianstop needs more trials than that).
     doc = yaml.safe_load(spec_path.read_text())
     spec = doc["spec"]
-    spec.update(maxTrialCount=2, parallelTrialCount=2, checkpointEveryNSteps=10)
+    spec.update(
+        maxTrialCount=2, parallelTrialCount=2, maxFailedTrialCount=1, checkpointEveryNSteps=10
+    )
     spec["algorithm"]["algorithmSettings"] = [{"name": "n_startup_trials", "value": "2"}]
     del spec["earlyStopping"]
     spec["parameters"] = [p for p in spec["parameters"] if p["name"] != "batch_size"]

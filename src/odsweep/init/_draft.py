@@ -84,7 +84,8 @@ def draft_spec(request: InitRequest) -> Draft:
             "center_net): only the learning rate and batch size are searched; add its own "
             "knobs under parameters"
         )
-    found = knobs_for(work, num_train_steps=steps)
+    fixed = {o.path for o in overrides}
+    found = knobs_for(work, num_train_steps=steps, fixed=fixed)
     knobs = found.knobs if arch in KNOWN_ARCHITECTURES else found.knobs[:3]
     produced = odconfig.eval_metric_names(work)
     maximize = "DetectionBoxes_Precision/mAP" in produced
@@ -187,35 +188,38 @@ def _warmup(work: Any, steps: int) -> list[Override]:
             f"{path}.warmup_steps",
             short,
             f"The config warms up for {warmup} steps, too long for {steps}-step trials: "
-            "a tenth of the run.",
+            "a tenth of the run, fixed (a field is either fixed or searched).",
         )
     ]
 
 
 def _keypoints(config: Any, work: Any, request: InitRequest, notes: list[str]) -> list[Override]:
-    if not odconfig.has_keypoint_tasks(config):
+    drops = odconfig.keypoint_drop_overrides(config)
+    if not drops:
         return []
-    tasks = ", ".join(t.task_name for t in config.model.center_net.keypoint_estimation_task)
+    names = [t.task_name for t in config.model.center_net.keypoint_estimation_task]
+    what = f"keypoint task(s) {', '.join(names)}" if names else "keypoint settings"
     if request.label_map is None:
         notes.append(
-            f"keypoint task(s) {tasks} kept: they need keypoint annotations and a label map "
-            "with keypoints; without them, rerun with --label-map to drop them"
+            f"{what} kept: they need keypoint annotations and a label map with keypoints; "
+            "without them, rerun with --label-map to drop them"
         )
         return []
     if odconfig.label_map_has_keypoints(request.label_map):
+        if not names:
+            return []
         return [
             Override(
                 "model.center_net.keypoint_label_map_path",
                 os.path.abspath(request.label_map),
-                f"Keypoint task(s) {tasks} kept: the label map defines keypoints.",
+                f"The {what} kept: the label map defines keypoints.",
             )
         ]
     del work.model.center_net.keypoint_estimation_task[:]
-    drops = odconfig.keypoint_drop_overrides(config)
-    notes.append(f"keypoint task(s) {tasks} dropped: the label map defines no keypoints")
+    notes.append(f"{what} dropped: the label map defines no keypoints")
     why = (
-        f"Drops the keypoint task(s) {tasks}: the label map defines no keypoints, so the "
-        "data has none to train them on."
+        f"Drops the {what}: the label map defines no keypoints, so the data has none to "
+        "train them on."
     )
     return [
         Override(path, value, why if i == 0 else "")

@@ -103,8 +103,14 @@ class _Collector:
         )
 
 
-def knobs_for(config: Any, *, num_train_steps: int) -> KnobSet:
-    """The knobs of ``config`` (already carrying the spec's overrides)."""
+def knobs_for(
+    config: Any, *, num_train_steps: int, fixed: frozenset[str] | set[str] = frozenset()
+) -> KnobSet:
+    """The knobs of ``config`` (already carrying the spec's overrides).
+
+    ``fixed`` config paths are set by the spec's overrides: a field is either fixed or
+    searched, so no knob is made for them.
+    """
     out = _Collector()
     _learning_rate(config, out, num_train_steps)
     _batch_size(config, out)
@@ -118,7 +124,8 @@ def knobs_for(config: Any, *, num_train_steps: int) -> KnobSet:
     if arch in KNOWN_ARCHITECTURES:
         _weight_decay(config, out)
         _augmentation(config, out)
-    return KnobSet(tuple(out.knobs), tuple(out.skipped))
+    knobs = tuple(k for k in out.knobs if k.config_path not in fixed)
+    return KnobSet(knobs, tuple(out.skipped))
 
 
 def _learning_rate(config: Any, out: _Collector, num_train_steps: int) -> None:
