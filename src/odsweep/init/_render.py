@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from odsweep.init._knobs import Knob
+from odsweep.init._collect import Knob
 
 INDENT = "  "
 
