@@ -81,13 +81,24 @@ def test_unregistered_extension_message_is_actionable() -> None:
         "    [object_detection.protos.GoogleInputReader.google_input_reader] {\n"
         "    }\n  }\n}\n"
     )
+    # In an input reader, the fix is data paths (odconfig.load_config_with_data).
     with pytest.raises(
         InputError,
-        match=r"^p: not a valid OD API pipeline.config: 3:\d+ : extension "
+        match=r"^p: train_input_reader \(line 2\) read with external_input_reader \(the "
+        r"Google-internal GoogleInputReader\), which the open-source OD API cannot read; give "
+        r"the data paths \(spec\.trainInputPath or --train-input\) and odsweep replaces them",
+    ):
+        parse_pipeline_config(text, source="p")
+    # Elsewhere, the parser's own position and a hint.
+    with pytest.raises(
+        InputError,
+        match=r"^p: not a valid OD API pipeline.config: 1:\d+ : extension "
         r"\"object_detection.protos.GoogleInputReader.google_input_reader\" is not defined by "
         r"the open-source OD API \(Google-internal\?\); replace that block",
     ):
-        parse_pipeline_config(text, source="p")
+        parse_pipeline_config(
+            "[object_detection.protos.GoogleInputReader.google_input_reader] {\n}\n", source="p"
+        )
 
 
 def test_merge_semantics_like_the_od_api() -> None:

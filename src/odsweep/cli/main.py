@@ -11,6 +11,7 @@ from typing import NoReturn
 from odsweep import __version__
 from odsweep.cli import (
     data_cmd,
+    init_cmd,
     katib_cmd,
     pipeline_cmd,
     postprocess_cmd,
@@ -26,6 +27,7 @@ from odsweep.secrets import MaskingFilter, mask_text
 logger = logging.getLogger("odsweep")
 
 COMMANDS = (
+    init_cmd,
     validate_cmd,
     run_cmd,
     trial_cmd,

@@ -6,7 +6,8 @@ has 1-3 non-overlapping objects of three classes that differ in both shape and c
 (red squares, green circles, blue triangles), of medium size (about 25-50 % of the image
 side, which the SSD anchors of ``ssd_tiny.config`` cover), on a noisy grey
 background with a random brightness. Colours are jittered and noise is added over the
-objects too, so a model must look at more than one pixel.
+objects too, so a model must look at more than one pixel. Each object also has its exact
+instance mask (PNG, see :mod:`odsweep.demodata._masks`), so Mask R-CNN trains on it.
 
 Everything is drawn from ``numpy.random.default_rng`` seeded by ``seed`` (train and
 eval get independent child streams, so changing ``num_train`` leaves the eval set
@@ -29,6 +30,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from odsweep import storage
+from odsweep.demodata._masks import (
+    MASK_FEATURE,
+    empty_masks,
+    encode_png_mask,
+    mask_canvas,
+    to_binary,
+)
 from odsweep.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -60,11 +68,13 @@ class DemoExample:
         boxes: ``float32`` array ``(n, 4)`` of normalized ``[ymin, xmin, ymax, xmax]``
             (the OD API's order), tight around each drawn shape.
         labels: ``int64`` array ``(n,)`` of 1-based label-map ids.
+        masks: ``uint8`` array ``(n, height, width)``, 1 on each object's pixels.
     """
 
     pixels: NDArray[np.uint8]
     boxes: NDArray[np.float32]
     labels: NDArray[np.int64]
+    masks: NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ def generate_example(rng: np.random.Generator, image_size: int) -> DemoExample:
     wanted = int(rng.integers(1, _MAX_OBJECTS + 1))
     placed: list[tuple[int, int, int, int]] = []
     labels: list[int] = []
+    masks: list[NDArray[np.uint8]] = []
     for _ in range(wanted):
         label_index = int(rng.integers(0, len(CLASS_NAMES)))
         for _try in range(_PLACEMENT_TRIES):
@@ -150,6 +161,10 @@ def generate_example(rng: np.random.Generator, image_size: int) -> DemoExample:
             for c, j in zip(_CLASS_RGB[label_index], jitter, strict=True)
         )
         _draw_shape(draw, label_index, box, rgb)
+        # Same geometry on its own canvas: the mask is exactly the shape's pixels.
+        mask_image, mask_draw, inside = mask_canvas(size)
+        _draw_shape(mask_draw, label_index, box, inside)
+        masks.append(to_binary(mask_image))
         placed.append(box)
         labels.append(label_index + 1)
 
@@ -160,7 +175,12 @@ def generate_example(rng: np.random.Generator, image_size: int) -> DemoExample:
         [[y0 / size, x0 / size, (y1 + 1) / size, (x1 + 1) / size] for y0, x0, y1, x1 in placed],
         dtype=np.float32,
     ).reshape(-1, 4)
-    return DemoExample(pixels=pixels, boxes=boxes, labels=np.array(labels, dtype=np.int64))
+    return DemoExample(
+        pixels=pixels,
+        boxes=boxes,
+        labels=np.array(labels, dtype=np.int64),
+        masks=np.stack(masks) if masks else empty_masks(size),
+    )
 
 
 def split_rng(seed: int, split: str) -> np.random.Generator:
@@ -233,6 +253,8 @@ def _tf_example(tf: Any, example: DemoExample, split: str, index: int) -> bytes:
         "image/object/bbox/xmax": floats(boxes[:, 3].tolist()),
         "image/object/class/label": ints(example.labels.tolist()),
         "image/object/class/text": strs([CLASS_NAMES[i - 1].encode() for i in example.labels]),
+        # Mask R-CNN configs read these (load_instance_masks, PNG_MASKS); others ignore them.
+        MASK_FEATURE: strs([encode_png_mask(m) for m in example.masks]),
     }
     proto = tf.train.Example(features=tf.train.Features(feature=feature))
     # Protobuf map order is unspecified unless asked for: needed for byte-identical files.

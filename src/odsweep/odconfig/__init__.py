@@ -17,12 +17,18 @@ from odsweep.odconfig._branches import (
     names_oneof,
     resolve_oneof,
 )
+from odsweep.odconfig._external import load_config_with_data
 from odsweep.odconfig._io import (
     config_to_text,
     label_map_num_classes,
     load_pipeline_config,
     parse_pipeline_config,
     write_pipeline_config,
+)
+from odsweep.odconfig._keypoints import (
+    has_keypoint_tasks,
+    keypoint_drop_overrides,
+    label_map_has_keypoints,
 )
 from odsweep.odconfig._metrics import eval_metric_names
 from odsweep.odconfig._overrides import apply_overrides, set_field
@@ -46,8 +52,12 @@ __all__ = [
     "completeness_problems",
     "config_to_text",
     "eval_metric_names",
+    "has_keypoint_tasks",
+    "keypoint_drop_overrides",
+    "label_map_has_keypoints",
     "label_map_num_classes",
     "learning_rate_schedule",
+    "load_config_with_data",
     "load_pipeline_config",
     "model_num_classes",
     "names_oneof",

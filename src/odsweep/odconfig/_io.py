@@ -12,6 +12,11 @@ from object_detection.protos.pipeline_pb2 import TrainEvalPipelineConfig
 
 from odsweep import storage
 from odsweep.errors import InputError
+from odsweep.odconfig._extscan import (
+    external_reader_error,
+    find_external_readers,
+    readers_missing_paths,
+)
 
 _EXTENSION_RE = re.compile(r'Extension "([^"]+)" not registered\..*', re.DOTALL)
 
@@ -60,10 +65,21 @@ def parse_pipeline_config(text: str, *, source: str) -> TrainEvalPipelineConfig:
     try:
         text_format.Merge(text, config)
     except (text_format.ParseError, ValueError) as exc:
+        # Google-internal readers: the fix is data paths (load_config_with_data replaces
+        # the blocks), which the parser's own message cannot say.
+        blocks = find_external_readers(text)
+        if blocks:
+            missing = readers_missing_paths(blocks, train_input=None, eval_input=None)
+            raise InputError(external_reader_error(source, blocks, missing)) from exc
         raise InputError(
             f"{source}: not a valid OD API pipeline.config: {_parse_reason(exc)}"
         ) from exc
     return config
+
+
+def read_config_text(path: str | os.PathLike[str]) -> str:
+    """The text of a pipeline.config (local or ``gs://``); errors name the path."""
+    return _read_text(path, "pipeline config")
 
 
 def load_pipeline_config(path: str | os.PathLike[str]) -> TrainEvalPipelineConfig:
@@ -78,7 +94,7 @@ def load_pipeline_config(path: str | os.PathLike[str]) -> TrainEvalPipelineConfi
     Raises:
         InputError: Missing/unreadable file or invalid text proto; names the path.
     """
-    return parse_pipeline_config(_read_text(path, "pipeline config"), source=os.fspath(path))
+    return parse_pipeline_config(read_config_text(path), source=os.fspath(path))
 
 
 def config_to_text(config: Any) -> str:

@@ -38,6 +38,13 @@ def set_field(config: Any, ref: FieldRef, value: object) -> None:
         setattr(message, ref.field_name, value)
 
 
+def _is_empty_list(value: object) -> bool:
+    # YAML's [] arrives as an empty tuple (spec) or list; --set gives the string "[]".
+    if isinstance(value, str):
+        return value.strip().replace(" ", "") == "[]"
+    return isinstance(value, list | tuple) and not value
+
+
 def apply_overrides(
     config: TrainEvalPipelineConfig,
     overrides: Mapping[str, object],
@@ -53,6 +60,9 @@ def apply_overrides(
     resolve in the config as given apply first (a fixed override of the old branch is
     carried or dropped with it), then the switches, outer oneofs before inner ones,
     then the overrides that enter a chosen branch.
+    The value ``[]`` on a path that ends on a whole repeated
+    message field removes its elements (``model.center_net.keypoint_estimation_task:
+    []`` drops a zoo config's keypoint tasks).
 
     Args:
         config: The base config; left untouched.
@@ -74,7 +84,7 @@ def apply_overrides(
         """Resolve and type one override against ``work``; False to retry it later."""
         key = f"{key_prefix}{path}"
         try:
-            ref = resolve_field(work, path, key=key)
+            ref = resolve_field(work, path, key=key, clearing=_is_empty_list(overrides[path]))
         except InputError as exc:
             if final:
                 errors.extend(exc.messages)

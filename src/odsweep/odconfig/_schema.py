@@ -200,7 +200,9 @@ def _check_oneof(key: str, message: Any, desc: Any, fd: Any) -> None:
         )
 
 
-def resolve_field(config: Any, path: str, *, key: str | None = None) -> FieldRef:
+def resolve_field(
+    config: Any, path: str, *, key: str | None = None, clearing: bool = False
+) -> FieldRef:
     """Validate a dotted path against the config's proto schema and oneof selections.
 
     Fields absent from the file are fine if the schema has them (unset singular
@@ -211,6 +213,9 @@ def resolve_field(config: Any, path: str, *, key: str | None = None) -> FieldRef
         path: Dotted path as seen in the file, e.g.
             ``model.ssd.loss.classification_loss.weighted_sigmoid_focal.gamma``.
         key: Name used at the start of error messages; defaults to ``path``.
+        clearing: The value is an empty list: a path ending on a whole repeated
+            message field is then valid (the override removes every element, e.g.
+            a zoo config's keypoint tasks), returned with kind MESSAGE.
 
     Returns:
         A ``FieldRef`` describing the final (scalar or repeated scalar) field.
@@ -243,6 +248,9 @@ def resolve_field(config: Any, path: str, *, key: str | None = None) -> FieldRef
                 "overridden, edit them in the base config"
             )
         child: Any = None
+        whole_list = is_last and fd.is_repeated and seg.index is None
+        if clearing and whole_list and kind is FieldKind.MESSAGE:
+            return _clear_ref(desc, fd, segments, [*walked, seg.name])
         if fd.is_repeated and kind is FieldKind.MESSAGE:
             count = len(getattr(message, fd.name)) if message is not None else 0
             if count == 0:
@@ -254,6 +262,7 @@ def resolve_field(config: Any, path: str, *, key: str | None = None) -> FieldRef
                 raise InputError(
                     f"{key}: '{here}' is a repeated message field with {count} element(s); "
                     f"give an index, e.g. '{here}[0]'"
+                    + ("" if not is_last else ", or the value [] to remove them all")
                 )
             if seg.index >= count:
                 raise InputError(
@@ -301,3 +310,20 @@ def resolve_field(config: Any, path: str, *, key: str | None = None) -> FieldRef
         message = child
         desc = fd.message_type
     raise AssertionError("unreachable: the loop returns or raises on the last segment")
+
+
+def _clear_ref(
+    desc: Any, fd: Any, segments: tuple[PathSegment, ...], walked: list[str]
+) -> FieldRef:
+    """The whole repeated message field ``fd``, to be emptied (see ``clearing``)."""
+    return FieldRef(
+        path=".".join(walked),
+        segments=segments,
+        kind=FieldKind.MESSAGE,
+        repeated=True,
+        enum_values=(),
+        message_type=desc.full_name,
+        field_name=fd.name,
+        oneof=fd.containing_oneof.name if fd.containing_oneof is not None else None,
+        descriptor=fd,
+    )

@@ -10,7 +10,9 @@ from typing import Any
 from odsweep import odconfig, storage
 from odsweep.errors import InputError
 from odsweep.results import TRIAL_CONFIG_FILE
+from odsweep.trial.annotations import check_annotations
 from odsweep.trial.datacheck import check_data
+from odsweep.trial.offtpu import switch_off_tpu_only
 from odsweep.trial.options import TrialOptions
 
 logger = logging.getLogger(__name__)
@@ -22,9 +24,9 @@ def build_trial_config(opts: TrialOptions) -> Any:
     Raises:
         InputError: every override or path problem, all at once.
     """
-    config = odconfig.load_pipeline_config(opts.pipeline_config)
-    odconfig.set_data_paths(
-        config,
+    # Readers the open-source OD API cannot read (Google-internal) are replaced here.
+    config = odconfig.load_config_with_data(
+        opts.pipeline_config,
         train_input=opts.train_input,
         eval_input=opts.eval_input,
         label_map=opts.label_map,
@@ -36,6 +38,7 @@ def build_trial_config(opts: TrialOptions) -> Any:
     # follows the trial's real step count whatever the overrides touched.
     config = odconfig.apply_overrides(config, dict(opts.overrides), key_prefix="--set ")
     odconfig.set_num_train_steps(config, opts.num_train_steps)
+    switch_off_tpu_only(config)
     return config
 
 
@@ -71,6 +74,9 @@ def preflight(config: Any) -> None:
     if not problems:
         # Only once every path resolves: the data check opens what the globs match.
         problems += check_data(config)
+    if not problems:
+        # Keypoints/masks the config trains on but the (readable) data lacks.
+        problems += check_annotations(config)
     ckpt = config.train_config.fine_tune_checkpoint
     if ckpt and not _checkpoint_exists(ckpt):
         problems.append(
