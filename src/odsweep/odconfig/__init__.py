@@ -29,15 +29,23 @@ from odsweep.odconfig._pipeline import (
 )
 from odsweep.odconfig._schema import FieldKind, FieldRef, PathSegment, parse_path, resolve_field
 from odsweep.odconfig._values import coerce_value
+from odsweep.odconfig._warmstart import (
+    accepted_fine_tune_types,
+    fine_tune_problems,
+    fine_tune_type,
+)
 
 __all__ = [
     "FieldKind",
     "FieldRef",
     "PathSegment",
+    "accepted_fine_tune_types",
     "apply_overrides",
     "coerce_value",
     "config_to_text",
     "eval_metric_names",
+    "fine_tune_problems",
+    "fine_tune_type",
     "label_map_num_classes",
     "learning_rate_schedule",
     "load_pipeline_config",

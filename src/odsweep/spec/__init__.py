@@ -60,6 +60,7 @@ from odsweep.spec._parameters import is_safe_value
 from odsweep.spec._parse import API_VERSION, KIND, MAX_NAME_LENGTH, parse_spec
 from odsweep.spec._space import Distribution, Parameter, ParameterType, ParamValue
 from odsweep.spec._summary import summarize
+from odsweep.spec._warmstart import CheckpointType, WarmStart, is_warm_start_path
 
 __all__ = [
     "API_VERSION",
@@ -76,6 +77,7 @@ __all__ = [
     "AlgorithmName",
     "AshaStopping",
     "Bracket",
+    "CheckpointType",
     "ClusterSpec",
     "Distribution",
     "EarlyStopping",
@@ -92,10 +94,12 @@ __all__ = [
     "SearchSpec",
     "SettingValue",
     "Toleration",
+    "WarmStart",
     "brackets",
     "evals_per_trial",
     "grid_size",
     "is_safe_value",
+    "is_warm_start_path",
     "load_spec",
     "parse_spec",
     "resource_name",

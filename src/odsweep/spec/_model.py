@@ -12,6 +12,7 @@ from typing import TypeVar, overload
 from odsweep.results import ObjectiveType
 from odsweep.spec._kube import ClusterSpec
 from odsweep.spec._space import Parameter
+from odsweep.spec._warmstart import WarmStart
 
 SettingValue = int | float | str
 """An algorithm setting's typed value."""
@@ -225,6 +226,7 @@ class SearchSpec:
             for this long is failed (its own watchdog).
         trial_timeout_seconds: A trial running longer than this is failed (locally by
             itself; on Katib also the Job's ``activeDeadlineSeconds``), or None.
+        warm_start: The checkpoint every fresh trial starts from, or None.
     """
 
     name: str
@@ -248,6 +250,7 @@ class SearchSpec:
     cluster: ClusterSpec | None = None
     trial_stall_timeout_seconds: int = DEFAULT_STALL_TIMEOUT_SECONDS
     trial_timeout_seconds: int | None = None
+    warm_start: WarmStart | None = None
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name``.

@@ -35,6 +35,7 @@ from odsweep.spec._problems import (
     as_mapping,
     join,
 )
+from odsweep.spec._warmstart import CHECKPOINT_KEY, TYPE_KEY, parse_warm_start
 from odsweep.spec._yaml import MAX_INT, out_of_range
 
 API_VERSION = "odsweep/v1alpha1"
@@ -68,6 +69,8 @@ SPEC_KEYS = (
     "cluster",
     "trialStallTimeoutSeconds",
     "trialTimeoutSeconds",
+    CHECKPOINT_KEY,
+    TYPE_KEY,
 )
 
 
@@ -183,6 +186,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         default=1,
     )
     overrides = _parse_overrides(spec)
+    warm_start = parse_warm_start(spec, path(CHECKPOINT_KEY, required=False), overrides or {})
     objective = parse_objective(spec)
     algorithm = None
     if spec.has("algorithm"):
@@ -276,6 +280,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         cluster=cluster,
         trial_stall_timeout_seconds=stall,
         trial_timeout_seconds=time_limit,
+        warm_start=warm_start,
     )
 
 

@@ -48,10 +48,18 @@ class Trainer:
         strategy: Distribution strategy (see :func:`make_strategy`).
         model_dir: Checkpoints go here as ``ckpt-<step>``; train summaries in ``train/``.
         keep_checkpoints: How many recent checkpoints rotation keeps.
+        warm_start: Load ``train_config.fine_tune_checkpoint`` (a fresh trial); False
+            when the trial resumes from its own checkpoint, which restores everything.
     """
 
     def __init__(
-        self, configs: dict[str, Any], strategy: Any, model_dir: str, *, keep_checkpoints: int
+        self,
+        configs: dict[str, Any],
+        strategy: Any,
+        model_dir: str,
+        *,
+        keep_checkpoints: int,
+        warm_start: bool = True,
     ) -> None:
         tf = self._tf = load_tensorflow()
         from object_detection import inputs, model_lib_v2
@@ -101,7 +109,7 @@ class Trainer:
 
         self._writer = tf.summary.create_file_writer(f"{model_dir}/train")
         with strategy.scope():
-            if train_config.fine_tune_checkpoint:
+            if warm_start and train_config.fine_tune_checkpoint:
                 variables_helper.ensure_checkpoint_supported(
                     train_config.fine_tune_checkpoint,
                     train_config.fine_tune_checkpoint_type,
