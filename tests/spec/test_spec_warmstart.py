@@ -7,7 +7,6 @@ from spec_fixtures import errors, exact_line, parse, valid_doc
 
 from odsweep.errors import InputError
 from odsweep.spec import CheckpointType, WarmStart, parse_spec, spec_to_dict
-from odsweep.trial import trial_options
 
 
 def _doc(**keys: object) -> dict[str, object]:
@@ -104,15 +103,3 @@ def test_round_trip_keeps_the_warm_start() -> None:
     spec = parse(_doc(fineTuneCheckpoint="ckpt/ckpt-20", fineTuneCheckpointType="classification"))
     again = parse_spec(spec_to_dict(spec), source=spec.source, base_dir="/elsewhere")
     assert again == spec
-
-
-def test_the_trial_overrides_carry_it_before_the_parameters() -> None:
-    spec = parse(_doc(fineTuneCheckpoint="ckpt/ckpt-20", fineTuneCheckpointType="detection"))
-    opts = trial_options(
-        spec, trial_dir="/runs/t-1", params={"learning_rate": 0.01, "batch_size": 4}
-    )
-    assert opts.overrides[1:4] == (
-        ("train_config.fine_tune_checkpoint", "/work/specs/ckpt/ckpt-20"),
-        ("train_config.fine_tune_checkpoint_type", "detection"),
-        ("train_config.fine_tune_checkpoint_version", "V2"),
-    )

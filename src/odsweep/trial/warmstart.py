@@ -88,8 +88,6 @@ def checkpoint_mismatch(config: Any) -> str | None:
     """Why the checkpoint does not fit the model for its type, or None when the OD
     API's restore of it succeeds."""
     tf = _tf()
-    from object_detection.builders import model_builder
-
     kind = odconfig.fine_tune_type(config)
     ckpt = _resolve(tf, config.train_config.fine_tune_checkpoint)
     try:
@@ -103,10 +101,7 @@ def checkpoint_mismatch(config: Any) -> str | None:
             "feature_extractor/), not 'detection'; set fineTuneCheckpointType: classification "
             "or use a detection checkpoint"
         )
-    # Inference mode: Faster R-CNN's training-mode predict wants groundtruth; the
-    # variables are the same either way.
-    model = model_builder.build(config.model, is_training=False)
-    _build_variables(tf, model)
+    model = build_model(config)
     try:
         restore_map = model.restore_from_objects(fine_tune_checkpoint_type=kind)
     except (ValueError, NotImplementedError, AttributeError) as exc:
@@ -188,13 +183,20 @@ def _restore_error(tf: Any, restore_map: dict[str, Any], ckpt: str) -> str | Non
     return None
 
 
-def _build_variables(tf: Any, model: Any) -> None:
-    """Create the model's variables with one forward pass on a blank image (what
-    the OD API's dummy computation does, without the input pipeline)."""
+def build_model(config: Any) -> Any:
+    """The config's detection model with its variables created: one forward pass on a
+    blank image (what the OD API's dummy computation does, without the input pipeline)."""
+    tf = _tf()
+    from object_detection.builders import model_builder
+
+    # Inference mode: Faster R-CNN's training-mode predict wants groundtruth; the
+    # variables are the same either way.
+    model = model_builder.build(config.model, is_training=False)
     # The model's own preprocess resizes to its input size: any small image will do.
     image = tf.zeros([1, 64, 64, 3], dtype=tf.float32)
     preprocessed, shapes = model.preprocess(image)
     model.predict(preprocessed, shapes)
+    return model
 
 
 def _resolve(tf: Any, ckpt: str) -> str:
