@@ -60,14 +60,11 @@ def checkpoint_exists(prefix: str) -> bool:
     return storage.exists(prefix + ".index") or storage.exists(storage.join(prefix, "checkpoint"))
 
 
-def warm_start_problems(config: Any, *, match: bool = True) -> list[str]:
-    """Every reason the config's warm start would fail (empty when it has none).
-
-    Args:
-        config: The trial's effective pipeline config.
-        match: Also build the model and compare its variables with the checkpoint
-            (loads TensorFlow; a few seconds for the tiny SSD).
-    """
+def warm_start_problems(config: Any) -> list[str]:
+    """Every reason the config's warm start would fail (empty when it has none): the
+    checkpoint is missing, its type or version does not suit the model (rules, no
+    TensorFlow), or its variables do not fit the model (:func:`checkpoint_mismatch`:
+    loads TensorFlow and builds the model, a few seconds for the tiny SSD)."""
     train = config.train_config
     ckpt = train.fine_tune_checkpoint
     if not ckpt:
@@ -78,7 +75,7 @@ def warm_start_problems(config: Any, *, match: bool = True) -> list[str]:
             f"or clear it with --set {KEY}="
         ]
     problems = odconfig.fine_tune_problems(config)
-    if problems or not match:
+    if problems:
         return problems
     problem = checkpoint_mismatch(config)
     return [problem] if problem else []
