@@ -6,7 +6,7 @@ import pytest
 from spec_fixtures import errors, exact_line, parse, valid_doc
 
 from odsweep.errors import InputError
-from odsweep.spec import CheckpointType, WarmStart, parse_spec, spec_to_dict
+from odsweep.spec import CheckpointType, WarmStart, parse_spec, spec_to_dict, summarize
 
 
 def _doc(**keys: object) -> dict[str, object]:
@@ -103,3 +103,9 @@ def test_round_trip_keeps_the_warm_start() -> None:
     spec = parse(_doc(fineTuneCheckpoint="ckpt/ckpt-20", fineTuneCheckpointType="classification"))
     again = parse_spec(spec_to_dict(spec), source=spec.source, base_dir="/elsewhere")
     assert again == spec
+
+
+def test_the_summary_names_it() -> None:
+    spec = parse(_doc(fineTuneCheckpoint="ckpt/ckpt-20", fineTuneCheckpointType="full"))
+    assert summarize(spec).splitlines()[-1] == "  warm start (full): /work/specs/ckpt/ckpt-20"
+    assert "warm start" not in summarize(parse(valid_doc()))
