@@ -122,6 +122,7 @@ _PATH_KEYS = (
     ("trainInputPath",),
     ("evalInputPath",),
     ("labelMapPath",),
+    ("fineTuneCheckpoint",),
     ("export", "outputDirectory"),
 )
 
