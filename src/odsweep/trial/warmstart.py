@@ -98,7 +98,11 @@ def checkpoint_mismatch(config: Any) -> str | None:
             "feature_extractor/), not 'detection'; set fineTuneCheckpointType: classification "
             "or use a detection checkpoint"
         )
-    model = build_model(config)
+    try:
+        model = build_model(config)
+    except Exception as exc:  # the OD API refuses the model config itself
+        why = _first_line(exc)
+        return f"model: the OD API cannot build this model to check the warm start: {why}"
     try:
         restore_map = model.restore_from_objects(fine_tune_checkpoint_type=kind)
     except (ValueError, NotImplementedError, AttributeError) as exc:
