@@ -102,7 +102,10 @@ def checkpoint_mismatch(config: Any) -> str | None:
         model = build_model(config)
     except Exception as exc:  # the OD API refuses the model config itself
         why = _first_line(exc)
-        return f"model: the OD API cannot build this model to check the warm start: {why}"
+        return (
+            f"model: the OD API cannot build this model to check the warm start: {why}; "
+            "fix the model section of the pipeline config"
+        )
     try:
         restore_map = model.restore_from_objects(fine_tune_checkpoint_type=kind)
     except (ValueError, NotImplementedError, AttributeError) as exc:
