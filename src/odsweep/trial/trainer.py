@@ -124,6 +124,7 @@ class Trainer:
                     dataset,
                     unpad,
                 )
+                self._start_schedule_at_zero(model)
             self._ckpt = tf.train.Checkpoint(
                 step=self.global_step, model=model, optimizer=optimizer
             )
@@ -162,6 +163,20 @@ class Trainer:
 
         self._train_steps = tf.function(train_steps)
         self._iterator = iter(dataset)
+
+    def _start_schedule_at_zero(self, model: Any) -> None:
+        """A warm-started trial counts its steps (and its learning-rate schedule) from 0.
+
+        The OD API model tracks the global step as ``_training_step`` once a train step
+        has run, and a ``full`` checkpoint holds it: restored, it made a warm-started
+        trial begin at the source's step (measured: step 21 after one step from a
+        ckpt-20). Binding the step now makes that deferred restore happen here, where
+        it is undone; the train step binds the same variable again later.
+        """
+        model._training_step = self.global_step
+        if self.step != 0:
+            logger.info("the warm start restored step %d; this trial starts at 0", self.step)
+            self.global_step.assign(0)
 
     @property
     def step(self) -> int:
