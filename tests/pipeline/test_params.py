@@ -292,3 +292,18 @@ def test_a_rule_between_keys_names_the_parameter(spec_file: str) -> None:
         "pipeline parameter num_train_steps: spec.checkpointEveryNSteps: must be <= "
         "numTrainSteps (30), got 100"
     ]
+
+
+def test_inline_yaml_with_a_relative_warm_start_checkpoint_is_refused() -> None:
+    doc = valid_doc()
+    spec = doc["spec"]
+    for key in ("pipelineConfigPath", "trainInputPath", "evalInputPath", "labelMapPath"):
+        spec[key] = f"/abs/{key}"
+    spec["export"]["outputDirectory"] = "gs://bucket/models/ssd"
+    spec.update(fineTuneCheckpoint="zoo/ckpt-0", fineTuneCheckpointType="detection")
+    with pytest.raises(InputError) as info:
+        resolve_spec(inline(doc))
+    assert messages(info) == [
+        "spec.fineTuneCheckpoint: inline search_space YAML needs absolute or gs:// paths, got "
+        "'zoo/ckpt-0'; write the full path, or pass the YAML as a file path instead"
+    ]

@@ -107,12 +107,25 @@ def test_missing_fine_tune_checkpoint_is_refused(data: Path) -> None:
         preflight(config)
 
 
-def test_existing_fine_tune_checkpoint_passes(data: Path) -> None:
+def test_an_existing_but_unreadable_fine_tune_checkpoint_is_refused(data: Path) -> None:
+    # Existence passes; the warm-start check then reads it (tests/trial/test_warmstart.py
+    # has real checkpoints).
     (data / "ckpt-0.index").write_bytes(b"")
+    ckpt = str(data / "ckpt-0")
     config = build_trial_config(
-        _opts(data, overrides=(("train_config.fine_tune_checkpoint", str(data / "ckpt-0")),))
+        _opts(
+            data,
+            overrides=(
+                ("train_config.fine_tune_checkpoint", ckpt),
+                ("train_config.fine_tune_checkpoint_type", "detection"),
+                ("train_config.fine_tune_checkpoint_version", "V2"),
+            ),
+        )
     )
-    preflight(config)
+    with pytest.raises(
+        InputError, match=rf"^train_config.fine_tune_checkpoint: cannot read checkpoint '{ckpt}' "
+    ):
+        preflight(config)
 
 
 def test_warmup_longer_than_schedule_is_refused(data: Path) -> None:

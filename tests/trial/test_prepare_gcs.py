@@ -68,11 +68,20 @@ def test_missing_gs_data_label_map_and_checkpoint_are_reported(gcs: GcsBucket) -
     )
 
 
-def test_a_gs_checkpoint_prefix_that_exists_passes(gcs: GcsBucket) -> None:
+def test_a_gs_checkpoint_prefix_that_exists_is_read_through_storage(gcs: GcsBucket) -> None:
+    # Found, then its index fetched through odsweep.storage (TensorFlow's own gs://
+    # client ignores the emulator) and read: an empty index is refused as unreadable.
     upload_search_space(gcs)
     gcs.put("ckpt/ckpt-0.index", b"")
     gcs.put("ckpt/ckpt-0.data-00000-of-00001", b"")
     ckpt = (("train_config.fine_tune_checkpoint", gcs.uri("ckpt/ckpt-0")),)
-    # The OD API needs a checkpoint type with a fine-tune checkpoint.
-    kind = (("train_config.fine_tune_checkpoint_type", "detection"),)
-    preflight(build_trial_config(_opts(gcs, overrides=ckpt + kind)))
+    kind = (
+        ("train_config.fine_tune_checkpoint_type", "detection"),
+        ("train_config.fine_tune_checkpoint_version", "V2"),
+    )
+    with pytest.raises(
+        InputError,
+        match=r"^train_config.fine_tune_checkpoint: cannot read checkpoint "
+        r"'gs://odsweep-test/ckpt/ckpt-0' \(",
+    ):
+        preflight(build_trial_config(_opts(gcs, overrides=ckpt + kind)))

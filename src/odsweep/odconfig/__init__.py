@@ -41,17 +41,25 @@ from odsweep.odconfig._pipeline import (
 )
 from odsweep.odconfig._schema import FieldKind, FieldRef, PathSegment, parse_path, resolve_field
 from odsweep.odconfig._values import coerce_value
+from odsweep.odconfig._warmstart import (
+    accepted_fine_tune_types,
+    fine_tune_problems,
+    fine_tune_type,
+)
 
 __all__ = [
     "FieldKind",
     "FieldRef",
     "OneofRef",
     "PathSegment",
+    "accepted_fine_tune_types",
     "apply_overrides",
     "coerce_value",
     "completeness_problems",
     "config_to_text",
     "eval_metric_names",
+    "fine_tune_problems",
+    "fine_tune_type",
     "has_keypoint_tasks",
     "keypoint_drop_overrides",
     "label_map_has_keypoints",

@@ -128,6 +128,7 @@ _PATH_KEYS = (
     ("trainInputPath",),
     ("evalInputPath",),
     ("labelMapPath",),
+    ("fineTuneCheckpoint",),
     ("export", "outputDirectory"),
 )
 

@@ -68,6 +68,7 @@ from odsweep.spec._serving import needs_serving_cost
 from odsweep.spec._space import Condition, Distribution, Parameter, ParameterType, ParamValue
 from odsweep.spec._summary import summarize
 from odsweep.spec._tradeoffs import MULTI_OBJECTIVE_ALGORITHMS
+from odsweep.spec._warmstart import CheckpointType, WarmStart, is_warm_start_path
 
 __all__ = [
     "API_VERSION",
@@ -86,6 +87,7 @@ __all__ = [
     "AlgorithmName",
     "AshaStopping",
     "Bracket",
+    "CheckpointType",
     "ClusterSpec",
     "Condition",
     "Constraint",
@@ -105,6 +107,7 @@ __all__ = [
     "SettingValue",
     "Toleration",
     "Tradeoff",
+    "WarmStart",
     "brackets",
     "branch_prefix",
     "evals_per_trial",
@@ -112,6 +115,7 @@ __all__ = [
     "inactive_parameters",
     "is_active",
     "is_safe_value",
+    "is_warm_start_path",
     "load_spec",
     "needs_serving_cost",
     "parse_spec",

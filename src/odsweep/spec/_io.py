@@ -13,6 +13,7 @@ from odsweep.spec._model import DEFAULT_STALL_TIMEOUT_SECONDS, SearchSpec
 from odsweep.spec._parse import API_VERSION, KIND, parse_spec
 from odsweep.spec._paths import base_dir_of
 from odsweep.spec._space import Parameter
+from odsweep.spec._warmstart import warm_start_to_dict
 from odsweep.spec._yaml import MAX_BYTES, load_yaml
 
 __all__ = ["load_spec", "load_yaml", "spec_to_dict"]
@@ -79,6 +80,7 @@ def spec_to_dict(spec: SearchSpec) -> dict[str, Any]:
     ):
         if value is not None:
             body[key] = value
+    body.update(warm_start_to_dict(spec.warm_start))
     body["numTrainSteps"] = spec.num_train_steps
     body["checkpointEveryNSteps"] = spec.checkpoint_every_n_steps
     body["sample1OfNEvalExamples"] = spec.sample_1_of_n_eval_examples

@@ -12,6 +12,7 @@ from typing import TypeVar, overload
 from odsweep.results import Constraint, ObjectiveType, Tradeoff
 from odsweep.spec._kube import ClusterSpec
 from odsweep.spec._space import Parameter
+from odsweep.spec._warmstart import WarmStart
 
 SettingValue = int | float | str
 """An algorithm setting's typed value."""
@@ -245,6 +246,7 @@ class SearchSpec:
             for this long is failed (its own watchdog).
         trial_timeout_seconds: A trial running longer than this is failed (locally by
             itself; on Katib also the Job's ``activeDeadlineSeconds``), or None.
+        warm_start: The checkpoint every fresh trial starts from, or None.
     """
 
     name: str
@@ -268,6 +270,7 @@ class SearchSpec:
     cluster: ClusterSpec | None = None
     trial_stall_timeout_seconds: int = DEFAULT_STALL_TIMEOUT_SECONDS
     trial_timeout_seconds: int | None = None
+    warm_start: WarmStart | None = None
 
     def parameter(self, name: str) -> Parameter:
         """The parameter called ``name``.

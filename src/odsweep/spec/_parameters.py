@@ -22,6 +22,7 @@ from odsweep.spec._problems import (
     index,
 )
 from odsweep.spec._space import Distribution, Parameter, ParameterType, ParamValue
+from odsweep.spec._warmstart import is_warm_start_path, warm_start_path_rule
 
 PARAMETER_KEYS = ("name", "configPath", "parameterType", "feasibleSpace", "when")
 FEASIBLE_SPACE_KEYS = ("min", "max", "step", "list", "distribution")
@@ -120,6 +121,9 @@ def _check_config_path(
             config_path,
             f"search or set it through {RESERVED_CONFIG_PATHS[config_path]}",
         )
+    if is_warm_start_path(config_path):
+        rule, fix = warm_start_path_rule()
+        problems.add(path, rule, config_path, fix)
     if config_path in overrides:
         problems.add(
             path,

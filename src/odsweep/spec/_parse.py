@@ -39,6 +39,7 @@ from odsweep.spec._problems import (
     join,
 )
 from odsweep.spec._tradeoffs import check_multi_objective, parse_constraints
+from odsweep.spec._warmstart import CHECKPOINT_KEY, TYPE_KEY, parse_warm_start
 from odsweep.spec._yaml import MAX_INT, out_of_range
 
 API_VERSION = "odsweep/v1alpha1"
@@ -72,6 +73,8 @@ SPEC_KEYS = (
     "cluster",
     "trialStallTimeoutSeconds",
     "trialTimeoutSeconds",
+    CHECKPOINT_KEY,
+    TYPE_KEY,
 )
 
 
@@ -187,6 +190,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         default=1,
     )
     overrides = _parse_overrides(spec)
+    warm_start = parse_warm_start(spec, path(CHECKPOINT_KEY, required=False), overrides or {})
     objective = parse_objective(spec)
     algorithm = None
     if spec.has("algorithm"):
@@ -283,6 +287,7 @@ def _parse_body(spec: Reader, name: str | None, source: str, base_dir: str) -> S
         cluster=cluster,
         trial_stall_timeout_seconds=stall,
         trial_timeout_seconds=time_limit,
+        warm_start=warm_start,
     )
 
 

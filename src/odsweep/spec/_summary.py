@@ -63,6 +63,9 @@ def summarize(spec: SearchSpec) -> str:
         )
     if spec.overrides:
         lines.append(f"  fixed: {', '.join(f'{k}={v!r}' for k, v in spec.overrides.items())}")
+    if spec.warm_start is not None:
+        warm = spec.warm_start
+        lines.append(f"  warm start ({warm.checkpoint_type.value}): {warm.checkpoint}")
     return "\n".join(lines)
 
 

@@ -79,12 +79,16 @@ def trial_options(
 ) -> TrialOptions:
     """The options of one trial of ``spec``.
 
-    Overrides apply in this order, later winning: the spec's fixed ``overrides``, each
+    Overrides apply in this order, later winning: the spec's fixed ``overrides`` and
+    warm start (``fineTuneCheckpoint``, its type, checkpoint version V2), each
     parameter at its ``configPath``, then ``sets`` (``--set`` on the command line).
     hyperband's resource parameter ``r`` is no override: the trial trains ``r *
     checkpointEveryNSteps`` steps (cosine ``total_steps`` follows, as for any trial).
     """
     overrides: list[tuple[str, Any]] = list(spec.overrides.items())
+    # The warm start is fixed for the search; the parser keeps parameters off its fields.
+    if spec.warm_start is not None:
+        overrides += list(spec.warm_start.overrides())
     # hyperband's resource parameter sets the step count (in eval intervals), not a field.
     resource = resource_name(spec.algorithm)
     # A parameter of a branch that is not chosen is ignored, as Katib's flat space needs.

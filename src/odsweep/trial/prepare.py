@@ -14,6 +14,7 @@ from odsweep.trial.annotations import check_annotations
 from odsweep.trial.datacheck import check_data
 from odsweep.trial.offtpu import switch_off_tpu_only
 from odsweep.trial.options import TrialOptions
+from odsweep.trial.warmstart import warm_start_problems
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +43,15 @@ def build_trial_config(opts: TrialOptions) -> Any:
     return config
 
 
-def preflight(config: Any) -> None:
+def preflight(config: Any, *, warm_start: bool = True) -> None:
     """Refuse what would fail after minutes of training.
 
     Data, label map and checkpoint paths are checked through :mod:`odsweep.storage`,
     ``gs://`` ones included (TensorFlow reads them later, from the same paths); then
-    the data itself is read (:func:`odsweep.trial.datacheck.check_data`).
+    the data itself is read (:func:`odsweep.trial.datacheck.check_data`). With
+    ``warm_start``, the fine-tune checkpoint too: it exists, its type suits the model
+    and its variables fit the model (:mod:`odsweep.trial.warmstart`, which builds the
+    model); a resumed trial, which never applies it, passes False.
 
     Raises:
         InputError: with one line per problem.
@@ -77,25 +81,13 @@ def preflight(config: Any) -> None:
     if not problems:
         # Keypoints/masks the config trains on but the (readable) data lacks.
         problems += check_annotations(config)
-    ckpt = config.train_config.fine_tune_checkpoint
-    if ckpt and not _checkpoint_exists(ckpt):
-        problems.append(
-            f"train_config.fine_tune_checkpoint: no checkpoint at {ckpt!r}; point it at a "
-            "checkpoint prefix (ckpt-0) or clear it with --set train_config.fine_tune_checkpoint="
-        )
+    if warm_start:
+        problems += warm_start_problems(config)
     warmup = odconfig.warmup_problem(config)
     if warmup:
         problems.append(warmup)
     if problems:
         raise InputError(problems)
-
-
-def _checkpoint_exists(prefix: str) -> bool:
-    if "PATH_TO_BE_CONFIGURED" in prefix:
-        return False
-    # gs:// too: TensorFlow reads the checkpoint itself, but finding out it is missing
-    # after the model is built costs minutes; the storage module answers in a request.
-    return storage.exists(prefix + ".index") or storage.exists(storage.join(prefix, "checkpoint"))
 
 
 def write_trial_config(trial_dir: str, config: Any) -> str:

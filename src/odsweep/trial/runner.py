@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import Any, TextIO
 
 from odsweep import odconfig, storage
-from odsweep.errors import EXIT_FAILED, TrialFailed
+from odsweep.errors import EXIT_FAILED, InputError, TrialFailed
 from odsweep.results import (
     TRIAL_BEST_DIR,
     TRIAL_EVAL_DIR,
@@ -45,6 +45,7 @@ from odsweep.trial.options import TrialOptions
 from odsweep.trial.prepare import build_trial_config, preflight, write_trial_config
 from odsweep.trial.resume import Attempt, begin_attempt, reprint_metric_lines
 from odsweep.trial.serving_cost import measure_serving_cost, reprint_serving_lines
+from odsweep.trial.warmstart import applies_warm_start, warm_start_problems
 from odsweep.trial.watchdog import STALL_HOOK_ENV, Heartbeat, Watchdog
 
 logger = logging.getLogger(__name__)
@@ -104,8 +105,20 @@ def run_trial(
     """
     out = out or sys.stdout
     config = build_trial_config(opts)
-    preflight(config)
+    # The warm start is checked only for an attempt that applies it (a fresh one).
+    preflight(config, warm_start=False)
     attempt = begin_attempt(opts, odconfig.config_to_text(config), verify=_verify_checkpoint)
+    warm_start = applies_warm_start(config, attempt)
+    if warm_start:
+        problems = warm_start_problems(config)
+        if problems:
+            raise InputError(problems)
+    elif config.train_config.fine_tune_checkpoint and attempt.checkpoint is not None:
+        logger.info(
+            "%s resumes from its own checkpoint: the warm start from %s is not applied again",
+            opts.name,
+            config.train_config.fine_tune_checkpoint,
+        )
     # Katib's collector reads only this pod's stdout: the whole curve, kept evals first.
     reprint_metric_lines(attempt.result, out)
     if attempt.finished:
@@ -123,7 +136,7 @@ def run_trial(
     )
     watchdog.start(lambda reason: _fail_process(recorder, reason))
     try:
-        _train_and_evaluate(opts, config, recorder, out, attempt)
+        _train_and_evaluate(opts, config, recorder, out, attempt, warm_start=warm_start)
     except TrialFailed as exc:
         recorder.finish(TrialStatus.FAILED, str(exc))
         raise
@@ -181,7 +194,13 @@ def _stall_if_asked(stall_after: int | None, step: int) -> None:
 
 
 def _train_and_evaluate(
-    opts: TrialOptions, config: object, recorder: Recorder, out: TextIO, attempt: Attempt
+    opts: TrialOptions,
+    config: object,
+    recorder: Recorder,
+    out: TextIO,
+    attempt: Attempt,
+    *,
+    warm_start: bool,
 ) -> None:
     from odsweep.tfcompat import load_tensorflow
     from odsweep.trial.evaluator import Evaluator
@@ -193,7 +212,13 @@ def _train_and_evaluate(
     tf.keras.utils.set_random_seed(opts.seed)
     configs = config_util.create_configs_from_pipeline_proto(config)
     strategy = make_strategy()
-    trainer = Trainer(configs, strategy, opts.trial_dir, keep_checkpoints=opts.keep_checkpoints)
+    trainer = Trainer(
+        configs,
+        strategy,
+        opts.trial_dir,
+        keep_checkpoints=opts.keep_checkpoints,
+        warm_start=warm_start,
+    )
     evaluator = Evaluator(configs, strategy, storage.join(opts.trial_dir, TRIAL_EVAL_DIR))
 
     def evaluate(checkpoint: str, step: int) -> None:

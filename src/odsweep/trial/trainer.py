@@ -48,10 +48,18 @@ class Trainer:
         strategy: Distribution strategy (see :func:`make_strategy`).
         model_dir: Checkpoints go here as ``ckpt-<step>``; train summaries in ``train/``.
         keep_checkpoints: How many recent checkpoints rotation keeps.
+        warm_start: Load ``train_config.fine_tune_checkpoint`` (a fresh trial); False
+            when the trial resumes from its own checkpoint, which restores everything.
     """
 
     def __init__(
-        self, configs: dict[str, Any], strategy: Any, model_dir: str, *, keep_checkpoints: int
+        self,
+        configs: dict[str, Any],
+        strategy: Any,
+        model_dir: str,
+        *,
+        keep_checkpoints: int,
+        warm_start: bool = True,
     ) -> None:
         tf = self._tf = load_tensorflow()
         from object_detection import inputs, model_lib_v2
@@ -101,7 +109,7 @@ class Trainer:
 
         self._writer = tf.summary.create_file_writer(f"{model_dir}/train")
         with strategy.scope():
-            if train_config.fine_tune_checkpoint:
+            if warm_start and train_config.fine_tune_checkpoint:
                 variables_helper.ensure_checkpoint_supported(
                     train_config.fine_tune_checkpoint,
                     train_config.fine_tune_checkpoint_type,
@@ -116,6 +124,7 @@ class Trainer:
                     dataset,
                     unpad,
                 )
+                self._start_schedule_at_zero(model)
             self._ckpt = tf.train.Checkpoint(
                 step=self.global_step, model=model, optimizer=optimizer
             )
@@ -154,6 +163,20 @@ class Trainer:
 
         self._train_steps = tf.function(train_steps)
         self._iterator = iter(dataset)
+
+    def _start_schedule_at_zero(self, model: Any) -> None:
+        """A warm-started trial counts its steps (and its learning-rate schedule) from 0.
+
+        The OD API model tracks the global step as ``_training_step`` once a train step
+        has run, and a ``full`` checkpoint holds it: restored, it made a warm-started
+        trial begin at the source's step (measured: step 21 after one step from a
+        ckpt-20). Binding the step now makes that deferred restore happen here, where
+        it is undone; the train step binds the same variable again later.
+        """
+        model._training_step = self.global_step
+        if self.step != 0:
+            logger.info("the warm start restored step %d; this trial starts at 0", self.step)
+            self.global_step.assign(0)
 
     @property
     def step(self) -> int:
