@@ -44,7 +44,7 @@ def test_a_trial_writes_its_own_files_into_the_bucket(
     handed: list[tuple[TrialOptions, Any]] = []
 
     def fake_training(
-        opts: TrialOptions, config: Any, recorder: Any, out: Any, attempt: Any
+        opts: TrialOptions, config: Any, recorder: Any, out: Any, attempt: Any, **_: Any
     ) -> None:
         handed.append((opts, config))
         ckpt = f"{opts.trial_dir}/ckpt-40"
