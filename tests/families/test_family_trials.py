@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from odsweep import odconfig
-from odsweep.results import TrialStatus, parse_metric_lines, read_result
+from odsweep.results import TrialStatus, is_per_category, parse_metric_lines, read_result
 from odsweep.trial.annotations import keypoint_fix
-from odsweep.trial.offtpu import BFLOAT16_NOTE
+from odsweep.trial.unsupported import BFLOAT16_NOTE
 from tests.conftest import DemoData, odsweep_cmd
 from tests.families.tiny import DROP_KEYPOINTS, FAMILIES, Family
 
@@ -81,8 +81,14 @@ def test_family_trains_evaluates_and_reports(
     assert effective.model.WhichOneof("model") == family.zoo.meta_architecture
     assert effective.train_config.use_bfloat16 is False
     assert (BFLOAT16_NOTE in proc.stderr) is family.zoo.bfloat16
+    base = odconfig.load_pipeline_config(family.zoo.path)
+    # Kept as written (the zoo's Mask R-CNN asks for it): per-class AP is recorded.
+    assert (
+        effective.eval_config.include_metrics_per_category
+        is base.eval_config.include_metrics_per_category
+    )
+    assert any(is_per_category(name) for name in metrics), sorted(metrics)
     if family.zoo.keypoints:
         # The override pre-flight names for data without keypoints is the one that trained.
-        base = odconfig.load_pipeline_config(family.zoo.path)
         assert keypoint_fix(base) == dict(DROP_KEYPOINTS)
         assert len(effective.model.center_net.keypoint_estimation_task) == 0

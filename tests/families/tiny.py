@@ -95,8 +95,9 @@ FAMILIES: tuple[Family, ...] = (
             "model.ssd.feature_extractor.depth_multiplier": 0.35,
         },
     ),
-    _family("ssd_resnet50_fpn", {**_common("ssd"), **_fixed("ssd", 128)}),
-    # EfficientDet refuses inputs below 129 px ("image size must be >= 129"); 256 trains.
+    # The ResNet-50 FPN and EfficientDet extractors refuse inputs below 129 px ("image
+    # size must be >= 129"); 256 trains.
+    _family("ssd_resnet50_fpn", {**_common("ssd"), **_fixed("ssd", 256)}),
     _family("efficientdet_d0", {**_common("ssd"), **_keep_aspect("ssd", 256)}),
     _family(
         "centernet_keypoints",

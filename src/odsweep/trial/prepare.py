@@ -12,8 +12,8 @@ from odsweep.errors import InputError
 from odsweep.results import TRIAL_CONFIG_FILE
 from odsweep.trial.annotations import check_annotations
 from odsweep.trial.datacheck import check_data
-from odsweep.trial.offtpu import switch_off_tpu_only
 from odsweep.trial.options import TrialOptions
+from odsweep.trial.unsupported import switch_off_unsupported
 from odsweep.trial.warmstart import warm_start_problems
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def build_trial_config(opts: TrialOptions) -> Any:
     # follows the trial's real step count whatever the overrides touched.
     config = odconfig.apply_overrides(config, dict(opts.overrides), key_prefix="--set ")
     odconfig.set_num_train_steps(config, opts.num_train_steps)
-    switch_off_tpu_only(config)
+    switch_off_unsupported(config)
     return config
 
 
