@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import optuna
 
 from tests.conftest import odsweep_cmd
+from tests.waiting import wait_until
 
 
 def free_port() -> int:
@@ -30,15 +30,20 @@ def test_dashboard_serves_the_study(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        body = None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and body is None:
+        answers: list[dict[str, object]] = []
+
+        def answered() -> bool:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/studies", timeout=2) as r:
-                    body = json.loads(r.read())
+                    answers.append(json.loads(r.read()))
             except OSError:
-                time.sleep(0.3)
-        assert body is not None, proc.stderr.read1().decode() if proc.stderr else ""
+                return False
+            return True
+
+        wait_until(
+            answered, what="the dashboard's answer", alive=lambda: proc.poll() is None, poll=0.3
+        )
+        body = answers[0]
         assert [s["study_name"] for s in body["study_summaries"]] == ["dash"]
     finally:
         proc.terminate()

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from odsweep.backends.optuna import LocalEngine, Verdict
 from odsweep.errors import InputError
 from odsweep.results import TrialStatus, read_result
 from odsweep.spec import load_spec
+from tests.waiting import wait_until
 
 FAKE = Path(__file__).with_name("fake_trial.py")
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
@@ -209,24 +209,25 @@ def test_resume_after_the_engine_is_killed(tmp_path: Path, fake_env: Path) -> No
     env = {**os.environ, "FAKE_DELAY": "0.4"}
     first = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # Kill the engine (SIGKILL: no clean-up) while its second trial is running.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (out / "trials" / "fake-2" / "result.json").exists():
-        time.sleep(0.05)
+    second_result = out / "trials" / "fake-2" / "result.json"
+    engine_alive = lambda: first.poll() is None  # noqa: E731
+    wait_until(second_result.exists, what="fake-2's result.json", alive=engine_alive)
     first_result = out / "trials" / "fake-1" / "result.json"
     assert json.loads(first_result.read_text())["status"] == "succeeded"
     first_mtime = first_result.stat().st_mtime_ns
     # Kill it once fake-2 has recorded an eval: there is something to resume.
-    second_result = out / "trials" / "fake-2" / "result.json"
-    while time.monotonic() < deadline and not json.loads(second_result.read_text())["evals"]:
-        time.sleep(0.05)
+    wait_until(
+        lambda: bool(json.loads(second_result.read_text())["evals"]),
+        what="fake-2's first eval",
+        alive=engine_alive,
+    )
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     # The orphaned trial got SIGTERM (parent-death signal) and recorded it.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if json.loads(second_result.read_text())["status"] == "stopped":
-            break
-        time.sleep(0.1)
+    wait_until(
+        lambda: json.loads(second_result.read_text())["status"] == "stopped",
+        what="fake-2 recording its stop",
+    )
     interrupted = read_result(str(out / "trials" / "fake-2"))
     assert interrupted.status is TrialStatus.STOPPED and interrupted.evals
 

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import optuna
@@ -24,6 +23,7 @@ from odsweep.results import TrialStatus, read_result
 from odsweep.secrets import mask_url
 from odsweep.spec import load_spec
 from tests.backends.optuna.test_engine import FAKE, RUNNER, engine, fake_env, write_spec
+from tests.waiting import wait_until
 
 __all__ = ["fake_env"]
 
@@ -160,9 +160,7 @@ def test_a_damaged_result_of_a_running_trial_is_an_input_error(
     eng = engine(tmp_path, write_spec(tmp_path / "s.yaml", parallelTrialCount=1))
     eng._launch()
     result = tmp_path / "out" / "trials" / "fake-1" / "result.json"
-    deadline = time.monotonic() + 60
-    while not result.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(result.exists, what="fake-1's first result.json")
     result.write_text('{"trial": "fake-1", "status": 3}')
     try:
         with pytest.raises(InputError, match=(
@@ -238,11 +236,10 @@ def test_a_stopped_trials_evals_reach_the_study(
     eng = engine(tmp_path, write_spec(tmp_path / "s.yaml", parallelTrialCount=1))
     eng._launch()
     result = tmp_path / "out" / "trials" / "fake-1" / "result.json"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # wait for a first eval, unread by the engine
-        if result.exists() and json.loads(result.read_text())["evals"]:
-            break
-        time.sleep(0.05)
+    wait_until(  # a first eval, unread by the engine
+        lambda: result.exists() and bool(json.loads(result.read_text())["evals"]),
+        what="fake-1's first eval",
+    )
     eng._stop_all(reason="interrupted", tell=False)
     stopped = read_result(str(tmp_path / "out" / "trials" / "fake-1"))
     assert stopped.status is TrialStatus.STOPPED and stopped.evals

@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from odsweep.errors import InputError, OdsweepError
 from odsweep.spec import load_spec
 from tests.backends.optuna.test_engine import FAKE, write_spec
 from tests.pg_fixtures import PASSWORD, PgServer, pg_server, pg_url
+from tests.waiting import wait_until
 
 __all__ = ["pg_server", "pg_url"]
 
@@ -198,20 +198,28 @@ def test_a_killed_workers_trial_is_taken_over_and_counted_once(
     url = pg_url.replace("://", "+psycopg://", 1)
     trials_dir = tmp_path / "out" / "trials"
     mine: list[optuna.trial.FrozenTrial] = []
-    deadline = time.monotonic() + 120
+
     # Until its trial runs (a condition, not a delay); the study exists once a trial
     # folder does (reading it earlier would race the worker creating its tables).
-    while time.monotonic() < deadline and not mine:
+    def started() -> bool:
         if trials_dir.is_dir() and any(trials_dir.iterdir()):
             study = optuna.load_study(study_name="fake", storage=url)
-            mine = [
+            mine[:] = [
                 t
                 for t in study.get_trials(states=(TrialState.RUNNING,))
                 if str(t.system_attrs.get(OWNER_ATTR, "")).endswith(f":{slow.pid}")
             ]
-        time.sleep(0.1)
-    assert mine, "the first worker never started a trial"
+        return bool(mine)
+
+    wait_until(started, what="the first worker's trial", alive=slow.is_alive, poll=0.1)
     taken = mine[0].user_attrs[NAME_ATTR]
+    # Its trial process has written its first result.json: that attempt is what must be
+    # kept aside when the trial is taken over.
+    wait_until(
+        (trials_dir / taken / "result.json").is_file,
+        what=f"{taken}'s result.json",
+        alive=slow.is_alive,
+    )
     # A second worker (fast trials), already running when the first dies: it takes the
     # dead worker's trial over once its heartbeat is older than the grace period (3 s).
     fast = start_workers(tmp_path, spec, pg_url, 1, parallel=1, tag="w1")
@@ -270,10 +278,7 @@ def test_a_worker_cut_off_from_the_study_stops_its_trials(
     spec = spec_of(tmp_path, maxTrialCount=2, parallelTrialCount=1)
     worker = start_workers(tmp_path, spec, pg_url, 1, parallel=1, env={"FAKE_DELAY": "30"})[0]
     trial = tmp_path / "out" / "trials" / "fake-1" / "result.json"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not trial.is_file():  # its trial runs
-        time.sleep(0.1)
-    assert trial.is_file()
+    wait_until(trial.is_file, what="its trial's result.json", alive=worker.is_alive)
     # The database refuses this worker from now on (its sessions are ended too).
     db = pg_url.rsplit("/", 1)[1]
     pg_server.admin(f"ALTER DATABASE {db} ALLOW_CONNECTIONS false")
