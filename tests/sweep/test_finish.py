@@ -12,6 +12,7 @@ from odsweep.cli.main import main
 from odsweep.demodata import base_config_path
 from odsweep.errors import EXIT_OK
 from odsweep.results import (
+    TRIAL_CONFIG_FILE,
     EvalRecord,
     ObjectiveType,
     TrialResult,
@@ -188,3 +189,23 @@ def test_detections_of_another_export_are_not_shown_as_the_winners(
         "the kept detections are of ssd-demo-2 step 1 (/elsewhere), not of this winner"
         in (output / "report.md").read_text()
     )
+
+
+def test_the_label_map_comes_from_the_train_reader_when_the_config_has_no_eval_reader(
+    tmp_path: Path,
+) -> None:
+    from odsweep import odconfig
+    from odsweep.spec import load_spec
+    from odsweep.sweep._winner_views import label_map_of
+
+    config = odconfig.load_pipeline_config(str(base_config_path()))
+    del config.eval_input_reader[:]
+    config.train_input_reader.label_map_path = "/data/labels.pbtxt"
+    trial = tmp_path / "t-1"
+    trial.mkdir()
+    (trial / TRIAL_CONFIG_FILE).write_text(odconfig.config_to_text(config))
+    doc = valid_doc()
+    doc["spec"].pop("labelMapPath", None)
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc))
+    spec = load_spec(str(tmp_path / "s.yaml"))
+    assert label_map_of(spec, str(trial)) == "/data/labels.pbtxt"

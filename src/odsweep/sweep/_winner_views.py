@@ -36,7 +36,9 @@ def label_map_of(spec: SearchSpec, trial_path: str) -> str | None:
     from odsweep import odconfig
 
     config = odconfig.load_pipeline_config(storage.join(trial_path, TRIAL_CONFIG_FILE))
-    path = str(config.eval_input_reader[0].label_map_path)
+    # A config may carry no eval reader (the label map then names nothing to draw).
+    readers = list(config.eval_input_reader) or [config.train_input_reader]
+    path = str(readers[0].label_map_path)
     return path or None
 
 
