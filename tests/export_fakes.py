@@ -15,7 +15,7 @@ import pytest
 
 import odsweep.export
 from odsweep import storage
-from odsweep.export import PROVENANCE_FILE, ExportResult, VerifyResult, next_version
+from odsweep.export import PROVENANCE_FILE, WARMUP_FILE, ExportResult, VerifyResult, next_version
 from odsweep.export._types import ASSETS_EXTRA
 from odsweep.results import SAVED_MODEL_FILE, read_result
 
@@ -43,6 +43,8 @@ class RecordedExport:
         storage.write_text_atomic(
             storage.join(path, ASSETS_EXTRA, PROVENANCE_FILE), json.dumps(provenance)
         )
+        # As a real export: TF Serving's warm-up file beside the provenance.
+        storage.write_bytes_atomic(storage.join(path, ASSETS_EXTRA, WARMUP_FILE), b"")
         storage.write_bytes_atomic(storage.join(path, SAVED_MODEL_FILE), b"graph")
         return ExportResult(output_base, version, path, kw["input_type"], "ckpt", "prov")
 

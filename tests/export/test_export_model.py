@@ -106,6 +106,7 @@ def test_verify_runs_eval_images_through_image_tensor(exported: ExportResult, tr
         exported.path, input_type="image_tensor", eval_input=trained.eval_input
     )
     assert result.images == 4
+    assert result.warmup_requests == 4  # TF Serving's warm-up file, replayed
     assert set(REQUIRED_OUTPUTS) <= set(result.outputs)
     assert len(result.num_detections) == 4
     assert all(n > 0 for n in result.num_detections)

@@ -43,6 +43,8 @@ def _export(tmp_path: Path, provenance: dict[str, object]) -> Path:
     path = tmp_path / "model" / "1"
     (path / "assets.extra").mkdir(parents=True)
     (path / "assets.extra" / PROVENANCE_FILE).write_text(json.dumps(provenance))
+    # Every export carries TF Serving's warm-up file; reuse checks it is there.
+    (path / "assets.extra" / "tf_serving_warmup_requests").write_bytes(b"")
     return path
 
 

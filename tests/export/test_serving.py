@@ -57,13 +57,6 @@ def test_warmup_file_holds_predict_requests_of_the_input_type(
     assert "image/encoded" in example.features.feature
 
 
-def test_verify_replays_the_warmup_requests(exported: ExportResult, trained: Trained) -> None:
-    result = verify_saved_model(
-        exported.path, input_type="image_tensor", eval_input=trained.eval_input, max_images=1
-    )
-    assert result.warmup_requests == 4
-
-
 def test_a_broken_or_missing_warmup_file_fails_verify_and_reuse(
     exported: ExportResult, trained: Trained, tmp_path: Path
 ) -> None:
@@ -110,18 +103,7 @@ def _folder_bytes(path: str) -> int:
     )
 
 
-def test_measure_reports_size_params_and_ordered_percentiles(
-    exported: ExportResult, trained: Trained
-) -> None:
-    cost = measure_saved_model(exported.path, eval_input=trained.eval_input, runs=10)
-    assert cost.model_size_mb == _folder_bytes(exported.path) / 1e6
-    assert 0.1 < cost.params_millions < 10  # the tiny SSD: about 0.9 M
-    assert 0 < cost.latency_p50_ms <= cost.latency_p90_ms
-    assert (cost.runs, cost.warmup_runs, cost.threads) == (10, 5, 1)
-    assert (cost.input_type, cost.image_size) == ("image_tensor", (128, 128))
-
-
-def test_a_larger_input_size_measures_slower(
+def test_measure_reports_size_params_and_a_larger_input_measures_slower(
     exported: ExportResult, trained: Trained, tmp_path: Path
 ) -> None:
     # The same checkpoint at 512x512 instead of 128x128: 16x the pixels, a gap no load
@@ -142,6 +124,11 @@ def test_a_larger_input_size_measures_slower(
     small = measure_saved_model(exported.path, eval_input=trained.eval_input, runs=15)
     big = measure_saved_model(large.path, eval_input=trained.eval_input, runs=15)
     assert big.latency_p50_ms > small.latency_p50_ms
+    assert small.model_size_mb == _folder_bytes(exported.path) / 1e6
+    assert 0.1 < small.params_millions < 10  # the tiny SSD: about 0.9 M
+    assert 0 < small.latency_p50_ms <= small.latency_p90_ms
+    assert (small.runs, small.warmup_runs, small.threads) == (15, 5, 1)
+    assert (small.input_type, small.image_size) == ("image_tensor", (128, 128))
     # Same weights: same parameter count, whatever the input size.
     assert big.params_millions == small.params_millions
 

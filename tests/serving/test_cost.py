@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,11 @@ def test_metric_names_are_the_issue_names_and_survive_the_metric_lines() -> None
 
 def test_cost_round_trips_through_its_dict_and_refuses_a_broken_one() -> None:
     assert ServingCost.from_dict(COST.to_dict()) == COST
+    with_cpu = replace(COST, cpu_p50_ms=7.5)
+    assert ServingCost.from_dict(with_cpu.to_dict()) == with_cpu
+    older = with_cpu.to_dict()
+    del older["cpu_p50_ms"]  # records made before it existed
+    assert ServingCost.from_dict(older).cpu_p50_ms is None
     doc = COST.to_dict()
     del doc["runs"]
     with pytest.raises(InputError, match=r"^t-1/result.json: not a serving cost record \(KeyError"):

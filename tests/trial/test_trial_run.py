@@ -77,7 +77,7 @@ def finished_trial(
         _trial_args(demo_data, trial_dir, 30, 10, "--keep-checkpoints", "1", "--serving-cost"),
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,  # the serving cost's export and measurement come on top of training
     )
     return trial_dir, proc
 

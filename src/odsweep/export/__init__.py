@@ -8,7 +8,9 @@
   its provenance records the same trial, step, checkpoint index hash, config hash and
   input type (recorded by :func:`export_trial`).
 - :func:`verify_saved_model`: load the export with plain TensorFlow and run real eval
-  images through its ``serving_default`` signature.
+  images through its ``serving_default`` signature, then replay its TF Serving warm-up
+  requests (``assets.extra/tf_serving_warmup_requests``, :data:`WARMUP_FILE`, written
+  by every export from eval images in its input type).
 
 An export killed mid-way (SIGKILL, power loss) can leave a ``<base>/.staging-<uuid>/``
 folder: TF Serving ignores it, and it is not removed automatically because another
@@ -36,10 +38,12 @@ from odsweep.export._types import (
     VerifyResult,
 )
 from odsweep.export._verify import verify_saved_model
+from odsweep.export._warmup import WARMUP_FILE
 
 __all__ = [
     "INPUT_TYPES",
     "PROVENANCE_FILE",
+    "WARMUP_FILE",
     "ExportFailed",
     "ExportResult",
     "VerifyResult",

@@ -20,7 +20,7 @@ from odsweep.export._types import (
     ExportFailed,
     VerifyResult,
 )
-from odsweep.export._warmup import read_warmup
+from odsweep.export._warmup import WarmupRequest, read_warmup
 from odsweep.results import DETECTION_MIN_SCORE, SAVED_MODEL_FILE, DetectionSample
 from odsweep.tfcompat import load_tensorflow
 
@@ -86,6 +86,8 @@ def verify_saved_model(
         raise InputError(problems)
     examples = _read_examples(tf, eval_input, max_images)
     names = label_names(label_map) if label_map else {}
+    # Parsed before the (slow) model load: a missing or broken file fails at once.
+    warmup_requests = read_warmup(tf, path)
 
     started = time.monotonic()
     try:
@@ -141,7 +143,7 @@ def verify_saved_model(
                 predicted=predicted_boxes(result, names, DETECTION_MIN_SCORE),
             )
         )
-    warmups = _replay_warmup(tf, fn, input_name, path)
+    warmups = _replay_warmup(tf, fn, input_name, path, warmup_requests)
     seconds = time.monotonic() - started
     logger.info(
         "verified %s (%s): %d images, max score %.3f, %.1f s",
@@ -164,9 +166,10 @@ def verify_saved_model(
     )
 
 
-def _replay_warmup(tf: Any, fn: Any, input_name: str, path: str) -> int:
+def _replay_warmup(
+    tf: Any, fn: Any, input_name: str, path: str, requests: list[WarmupRequest]
+) -> int:
     """Run every TF Serving warm-up request through the signature, as the server would."""
-    requests = read_warmup(tf, path)
     for index, request in enumerate(requests):
         if request.signature_name != SIGNATURE or set(request.inputs) != {input_name}:
             raise ExportFailed(

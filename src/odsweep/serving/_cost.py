@@ -36,6 +36,9 @@ class ServingCost:
         input_type: The export's input type the images were fed as.
         image_size: ``(height, width)`` of the first eval image fed (before the model
             resizes it).
+        cpu_p50_ms: Median CPU time of the measuring process per call: the model's own
+            work, insensitive to other load on the machine (not a reported metric;
+            None in records made before it existed).
     """
 
     latency_p50_ms: float
@@ -47,6 +50,7 @@ class ServingCost:
     threads: int
     input_type: str
     image_size: tuple[int, int]
+    cpu_p50_ms: float | None = None
 
     def as_metrics(self) -> dict[str, float]:
         """The four ``Serving/*`` metrics, as a trial reports them."""
@@ -82,6 +86,7 @@ class ServingCost:
                 threads=int(doc["threads"]),
                 input_type=str(doc["input_type"]),
                 image_size=(int(height), int(width)),
+                cpu_p50_ms=None if doc.get("cpu_p50_ms") is None else float(doc["cpu_p50_ms"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(
