@@ -23,6 +23,7 @@ from odsweep.results import (
     SearchOutcome,
     TrialResult,
     TrialStatus,
+    serving_record,
     trial_results,
     write_result,
 )
@@ -70,7 +71,7 @@ def make_output(tmp_path: Path, constraints: list[dict[str, Any]]) -> Path:
             status=TrialStatus.SUCCEEDED,
             metric=METRIC,
             objective=ObjectiveType.MAXIMIZE,
-            extra={SERVING_KEY: {LATENCY: latency}},
+            extra={SERVING_KEY: serving_record({LATENCY: latency}, {}, None)},
         ).with_eval(EvalRecord(100, str(checkpoint), {METRIC: m_ap}))
         write_result(str(folder), result)
     return out
