@@ -6,4 +6,4 @@ bash scripts/bootstrap.sh
 python3 -m uv run --locked ruff check src tests bench
 python3 -m uv run --locked ruff format --check src tests bench
 python3 -m uv run --locked mypy
-python3 -m uv run --locked pytest -q "$@"
+python3 -m uv run --locked pytest -q --durations=30 "$@"
