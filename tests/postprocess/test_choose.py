@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from odsweep.errors import InputError
-from odsweep.postprocess import Candidate, Constraint, NoSettingFits, choose, parse_constraint
-from odsweep.results import ObjectiveType
+from odsweep.postprocess import Candidate, NoSettingFits, choose, parse_constraint
+from odsweep.results import Constraint, ObjectiveType
 
 MAP = "DetectionBoxes_Precision/mAP"
 P50 = "Serving/latency_p50_ms"
@@ -26,13 +26,13 @@ def test_the_best_metric_wins_without_constraints() -> None:
 
 def test_a_latency_constraint_picks_the_best_that_fits() -> None:
     settings = [_c("s00", map=0.5, p50=50), _c("s01", map=0.4, p50=30), _c("s02", map=0.3, p50=20)]
-    picked = choose(settings, MAP, MAX, [Constraint(P50, "max", 40)])
+    picked = choose(settings, MAP, MAX, [Constraint(P50, 40, upper=True)])
     assert picked.name == "s01"
 
 
 def test_a_min_constraint() -> None:
     settings = [_c("s00", map=0.5, f1=0.2), _c("s01", map=0.4, f1=0.6)]
-    assert choose(settings, MAP, MAX, [Constraint(F1, "min", 0.5)]).name == "s01"
+    assert choose(settings, MAP, MAX, [Constraint(F1, 0.5, upper=False)]).name == "s01"
 
 
 def test_ties_go_to_the_better_operating_point_then_the_faster() -> None:
@@ -52,12 +52,12 @@ def test_no_setting_fits_names_the_closest() -> None:
         match=r"^post-processing: no setting satisfies Serving/latency_p50_ms <= 40; "
         r"the closest is s01: Serving/latency_p50_ms <= 40 \(got 45\); relax the constraint",
     ):
-        choose(settings, MAP, MAX, [Constraint(P50, "max", 40)])
+        choose(settings, MAP, MAX, [Constraint(P50, 40, upper=True)])
 
 
 def test_an_unmeasured_constraint_metric_never_fits() -> None:
     with pytest.raises(NoSettingFits, match=r"the closest is s00: .*\(got nan\)"):
-        choose([_c("s00", map=0.5)], MAP, MAX, [Constraint(P50, "max", 40)])
+        choose([_c("s00", map=0.5)], MAP, MAX, [Constraint(P50, 40, upper=True)])
 
 
 def test_nan_never_wins() -> None:
@@ -65,8 +65,8 @@ def test_nan_never_wins() -> None:
 
 
 def test_constraints_parse() -> None:
-    assert parse_constraint("Serving/latency_p50_ms<=40") == Constraint(P50, "max", 40.0)
-    assert parse_constraint(" Postprocess/F1@0.5IOU >= 0.5 ") == Constraint(F1, "min", 0.5)
+    assert parse_constraint("Serving/latency_p50_ms<=40") == Constraint(P50, 40.0, upper=True)
+    assert parse_constraint(" Postprocess/F1@0.5IOU >= 0.5 ") == Constraint(F1, 0.5, upper=False)
 
 
 @pytest.mark.parametrize("text", ["Serving/latency_p50_ms<40", "x<=fast", "<=3", "x>=inf"])

@@ -49,8 +49,8 @@ def test_a_knob_the_family_lacks_names_the_parameter(tmp_path: Path) -> None:
 
 
 def test_the_specs_export_constraints_apply() -> None:
-    from odsweep.postprocess import Constraint, spec_constraints
-    from odsweep.results import Constraint as SpecConstraint
+    from odsweep.postprocess import spec_constraints
+    from odsweep.results import Constraint
 
     demo = load_spec(str(REPO / "search_spaces" / "demo.yaml"))
     spec = replace(
@@ -58,13 +58,13 @@ def test_the_specs_export_constraints_apply() -> None:
         export=replace(
             demo.export,
             constraints=(
-                SpecConstraint("Serving/latency_p50_ms", 40.0, upper=True),
-                SpecConstraint("DetectionBoxes_Recall/AR@100", 0.2, upper=False),
+                Constraint("Serving/latency_p50_ms", 40.0, upper=True),
+                Constraint("DetectionBoxes_Recall/AR@100", 0.2, upper=False),
             ),
         ),
     )
     assert spec_constraints(spec) == (
-        Constraint("Serving/latency_p50_ms", "max", 40.0),
-        Constraint("DetectionBoxes_Recall/AR@100", "min", 0.2),
+        Constraint("Serving/latency_p50_ms", 40.0, upper=True),
+        Constraint("DetectionBoxes_Recall/AR@100", 0.2, upper=False),
     )
     assert spec_constraints(demo) == ()

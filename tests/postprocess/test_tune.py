@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from odsweep import odconfig
-from odsweep.postprocess import Constraint, Knob, TuneRequest, TuneResult, tune
-from odsweep.results import ObjectiveType, read_result
+from odsweep.postprocess import Knob, TuneRequest, TuneResult, tune
+from odsweep.results import Constraint, ObjectiveType, read_result
 from tests.trained_fixtures import METRIC, Trained
 
 pytestmark = pytest.mark.tf
@@ -60,7 +60,7 @@ def tuned(trained: Trained, tmp_path_factory: pytest.TempPathFactory) -> Tuned:
         },
         # mAP alone would keep the config's setting: the constraint makes s01 the choice,
         # so that the export must carry a post_processing the trial never had.
-        constraints=(Constraint(PER_IMAGE, "max", 1.0),),
+        constraints=(Constraint(PER_IMAGE, 1.0, upper=True),),
         eval_input=trained.eval_input,
         label_map=str(trained.label_map),
         serving_cost=True,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from odsweep.postprocess._choose import (
     Candidate,
-    Constraint,
     NoSettingFits,
     choose,
     parse_constraint,
@@ -55,7 +54,6 @@ __all__ = [
     "SETTINGS_DIR",
     "TABLE_FILE",
     "Candidate",
-    "Constraint",
     "Knob",
     "NoSettingFits",
     "Setting",

@@ -1,7 +1,7 @@
 """Which post-processing setting is exported: the best value of one metric among the
 settings that satisfy every constraint. Pure: settings come in as plain metrics.
 
-The constraints are plain data (metric, ``max``/``min``, bound) so that the spec's
+The constraints are the winner's (``odsweep.results.Constraint``): the spec's
 ``export.constraints`` and the command line's ``--constraint`` feed the same rule.
 """
 
@@ -14,31 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from odsweep.errors import InputError, OdsweepError
-from odsweep.results import ObjectiveType
+from odsweep.results import Constraint, ObjectiveType
 
 
 class NoSettingFits(OdsweepError):
     """No setting satisfies the constraints (exit 1): the closest one is named."""
-
-
-@dataclass(frozen=True)
-class Constraint:
-    """``metric`` must be at most (``bound="max"``) or at least (``"min"``) ``value``."""
-
-    metric: str
-    bound: str
-    value: float
-
-    def violation(self, metrics: Mapping[str, float]) -> float:
-        """0 when satisfied; else how far off, relative to the bound (inf: not measured)."""
-        got = metrics.get(self.metric)
-        if got is None or math.isnan(got):
-            return math.inf
-        over = got - self.value if self.bound == "max" else self.value - got
-        return max(over, 0.0) / max(abs(self.value), 1e-12)
-
-    def __str__(self) -> str:
-        return f"{self.metric} {'<=' if self.bound == 'max' else '>='} {self.value:g}"
 
 
 _CONSTRAINT = re.compile(r"^\s*(?P<metric>[^<>=\s]+)\s*(?P<op><=|>=)\s*(?P<value>\S+)\s*$")
@@ -60,7 +40,7 @@ def parse_constraint(text: str) -> Constraint:
             f"--constraint: {text!r} is not METRIC<=NUMBER or METRIC>=NUMBER; "
             "give e.g. Serving/latency_p50_ms<=40"
         )
-    return Constraint(match["metric"], "max" if match["op"] == "<=" else "min", value)
+    return Constraint(match["metric"], value, upper=match["op"] == "<=")
 
 
 @dataclass(frozen=True)
@@ -72,7 +52,7 @@ class Candidate:
 
 
 def satisfies(candidate: Candidate, constraints: Sequence[Constraint]) -> bool:
-    return all(c.violation(candidate.metrics) == 0.0 for c in constraints)
+    return all(c.satisfied(candidate.metrics.get(c.metric)) for c in constraints)
 
 
 def choose(
@@ -118,15 +98,15 @@ def _none_fits(
         return f"post-processing: no setting has a finite {metric}; see the eval logs"
 
     def total(c: Candidate) -> float:
-        return sum(k.violation(c.metrics) for k in constraints)
+        return sum(k.violation(c.metrics.get(k.metric)) for k in constraints)
 
     closest = min(candidates, key=total)
     missed = "; ".join(
-        f"{k} (got {closest.metrics.get(k.metric, math.nan):g})"
+        f"{k.describe()} (got {closest.metrics.get(k.metric, math.nan):g})"
         for k in constraints
-        if k.violation(closest.metrics) > 0
+        if k.violation(closest.metrics.get(k.metric)) > 0
     )
     return (
-        f"post-processing: no setting satisfies {', '.join(str(k) for k in constraints)}; "
+        f"post-processing: no setting satisfies {', '.join(k.describe() for k in constraints)}; "
         f"the closest is {closest.name}: {missed}; relax the constraint or widen the grid"
     )

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 
 from odsweep import storage
 from odsweep.errors import InputError
-from odsweep.postprocess._choose import Constraint
 from odsweep.postprocess._grid import Knob
 from odsweep.postprocess._tune import TuneRequest, TuneResult, tune
 from odsweep.results import (
     RESULT_FILE,
     SPEC_SNAPSHOT,
+    Constraint,
     ObjectiveType,
     is_serving_metric,
     read_best_checked,
@@ -24,9 +24,7 @@ CHOOSE_BY = ("objective", "f1")
 
 def spec_constraints(spec: SearchSpec) -> tuple[Constraint, ...]:
     """The spec's ``export.constraints``: the same bounds the winner's export meets."""
-    return tuple(
-        Constraint(c.metric, "max" if c.upper else "min", c.bound) for c in spec.export.constraints
-    )
+    return tuple(spec.export.constraints)
 
 
 def _winner(output_dir: str, spec: SearchSpec) -> str:

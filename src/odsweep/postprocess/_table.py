@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from odsweep.postprocess._choose import Constraint
 from odsweep.postprocess._grid import Knob, Setting
+from odsweep.results import Constraint
 
 # The columns after the knob values: the objective's usual companions, the operating
 # point, the serving cost when measured.
@@ -48,7 +48,7 @@ def markdown_table(
         f"# Post-processing of {trial} (step {step}), eval only",
         "",
         f"Chosen by `{metric}` among the settings that meet "
-        + (", ".join(f"`{c}`" for c in constraints) if constraints else "no constraint")
+        + (", ".join(f"`{c.describe()}`" for c in constraints) if constraints else "no constraint")
         + "; equal values go to the higher F1@.5, then the lower latency.",
         "",
         "| setting | "

@@ -24,7 +24,7 @@ from typing import Any
 
 from odsweep import __version__, odconfig, storage
 from odsweep.errors import InputError
-from odsweep.postprocess._choose import Candidate, Constraint, NoSettingFits, choose, satisfies
+from odsweep.postprocess._choose import Candidate, NoSettingFits, choose, satisfies
 from odsweep.postprocess._grid import (
     Knob,
     Setting,
@@ -39,6 +39,7 @@ from odsweep.results import (
     TRIAL_BEST_DIR,
     TRIAL_CONFIG_FILE,
     TRIAL_EVAL_DIR,
+    Constraint,
     ObjectiveType,
     read_result,
 )
@@ -267,7 +268,7 @@ def _document(
         "trial_values": {k.value: v for k, v in current_values(config).items()},
         "chosen_by": {"metric": request.metric, "direction": request.direction.value},
         "tie_breaks": [name for name, _ in _tie_breaks(request.metric)],
-        "constraints": [{"metricName": c.metric, c.bound: c.value} for c in request.constraints],
+        "constraints": [c.to_dict() for c in request.constraints],
         "serving_cost": (
             "measured on each setting's export" if request.serving_cost else "not measured"
         ),
