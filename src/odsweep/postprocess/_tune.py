@@ -309,7 +309,7 @@ def _export_chosen(
             "trial_values": {k.value: v for k, v in current_values(config).items()},
             "trial_pipeline_config": storage.join(request.trial_dir, TRIAL_CONFIG_FILE),
             "chosen_by": request.metric,
-            "constraints": [str(c) for c in request.constraints],
+            "constraints": [c.describe() for c in request.constraints],
             "metrics": _finite(chosen.metrics),
         },
     }
