@@ -66,7 +66,9 @@ def test_keypoint_config_on_plain_data_is_refused_with_the_yaml_fix(data: Path) 
         f"image/object/keypoint/x in the first records of {data}/train-0.tfrecord); add them "
         "to the data, or drop the keypoint settings in the spec: overrides: "
         "{model.center_net.keypoint_estimation_task: [], model.center_net.keypoint_label_map_"
-        'path: "", train_input_reader.num_keypoints: 0, eval_input_reader[0].num_keypoints: 0}'
+        'path: "", train_input_reader.num_keypoints: 0, eval_input_reader[0].num_keypoints: 0, '
+        "train_config.data_augmentation_options[0].random_horizontal_flip.keypoint_flip_"
+        "permutation: [], eval_config.keypoint_edge: []}"
     ]
 
 

@@ -30,6 +30,9 @@ DROP_KEYPOINTS: Mapping[str, object] = MappingProxyType(
         "model.center_net.keypoint_label_map_path": "",
         "train_input_reader.num_keypoints": 0,
         "eval_input_reader[0].num_keypoints": 0,
+        "train_config.data_augmentation_options[0].random_horizontal_flip"
+        ".keypoint_flip_permutation": [],
+        "eval_config.keypoint_edge": [],
     }
 )
 

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from odsweep import storage
+from odsweep import odconfig, storage
 from odsweep.trial.datacheck import _sample, readers
 
 logger = logging.getLogger(__name__)
@@ -39,18 +39,9 @@ def _yaml_map(fix: dict[str, object]) -> str:
 
 
 def keypoint_fix(config: Any) -> dict[str, object]:
-    """The overrides that remove every keypoint setting this config has."""
-    fix: dict[str, object] = {}
-    if config.model.WhichOneof("model") == "center_net":
-        center_net = config.model.center_net
-        if len(center_net.keypoint_estimation_task):
-            fix["model.center_net.keypoint_estimation_task"] = []
-        if center_net.keypoint_label_map_path:
-            fix["model.center_net.keypoint_label_map_path"] = ""
-    for key, reader in readers(config):
-        if reader.num_keypoints:
-            fix[f"{key}.num_keypoints"] = 0
-    return fix
+    """The overrides that remove every keypoint setting this config has (the same drop
+    ``odsweep init`` writes: ``odconfig.keypoint_drop_overrides``)."""
+    return odconfig.keypoint_drop_overrides(config)
 
 
 def mask_fix(config: Any) -> dict[str, object]:
