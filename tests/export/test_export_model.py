@@ -69,6 +69,7 @@ def test_layout_is_what_tf_serving_loads(exported: ExportResult, trained: Any) -
         "label_map.pbtxt",
         "odsweep_provenance.json",
         "pipeline.config",
+        "tf_serving_warmup_requests",
     ]
     assert (extra / "pipeline.config").read_bytes() == Path(trained.pipeline_config).read_bytes()
     assert (extra / "label_map.pbtxt").read_bytes() == trained.label_map.read_bytes()

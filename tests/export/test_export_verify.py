@@ -11,6 +11,8 @@ import pytest
 
 from odsweep.errors import InputError
 from odsweep.export import ExportFailed, verify_saved_model
+from odsweep.export._inputs import read_examples
+from odsweep.export._warmup import write_warmup
 
 pytestmark = pytest.mark.tf
 
@@ -29,7 +31,16 @@ def _images(tf: Any, folder: Path) -> str:
     return str(folder / "eval-*.tfrecord")
 
 
-def _save(tf: Any, path: Path, *, with_signature: bool, outputs: tuple[str, ...] = ()) -> str:
+def _save(
+    tf: Any,
+    path: Path,
+    *,
+    with_signature: bool,
+    outputs: tuple[str, ...] = (),
+    warmup_images: str | None = None,
+) -> str:
+    """A SavedModel that is not a detection export; with the TF Serving warm-up file
+    every odsweep export carries when ``warmup_images`` is given (verify reads it first)."""
     module = tf.Module()
 
     @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.uint8)])
@@ -39,13 +50,17 @@ def _save(tf: Any, path: Path, *, with_signature: bool, outputs: tuple[str, ...]
     module.detect = detect
     signatures = {"serving_default": detect} if with_signature else {}
     tf.saved_model.save(module, str(path), signatures=signatures or None)
+    if warmup_images is not None:
+        examples = read_examples(tf, warmup_images, 1)
+        write_warmup(tf, str(path), examples, input_type="image_tensor", model_name="m")
     return str(path)
 
 
 def test_missing_signature_fails_naming_it(tf: Any, tmp_path: Path) -> None:
-    path = _save(tf, tmp_path / "plain", with_signature=False)
+    images = _images(tf, tmp_path)
+    path = _save(tf, tmp_path / "plain", with_signature=False, warmup_images=images)
     with pytest.raises(ExportFailed) as info:
-        verify_saved_model(path, input_type="image_tensor", eval_input=_images(tf, tmp_path))
+        verify_saved_model(path, input_type="image_tensor", eval_input=images)
     assert str(info.value) == (
         f"verify: {path!r} has no 'serving_default' signature (has none); "
         "export it with the OD API exporter"
@@ -53,9 +68,13 @@ def test_missing_signature_fails_naming_it(tf: Any, tmp_path: Path) -> None:
 
 
 def test_missing_outputs_are_named(tf: Any, tmp_path: Path) -> None:
-    path = _save(tf, tmp_path / "partial", with_signature=True, outputs=("detection_boxes",))
+    images = _images(tf, tmp_path)
+    path = _save(
+        tf, tmp_path / "partial", with_signature=True, outputs=("detection_boxes",),
+        warmup_images=images,
+    )  # fmt: skip
     with pytest.raises(ExportFailed) as info:
-        verify_saved_model(path, input_type="image_tensor", eval_input=_images(tf, tmp_path))
+        verify_saved_model(path, input_type="image_tensor", eval_input=images)
     message = str(info.value)
     assert "missing outputs ['detection_scores', 'detection_classes', 'num_detections']" in message
     assert "has ['detection_boxes']" in message
