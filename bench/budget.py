@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _demo import demo_search_space
 
 from odsweep.results import trial_results
 from odsweep.spec._hyperband import total_trials
@@ -70,12 +71,8 @@ def log_grid(low: float, high: float, n: int) -> list[float]:
 
 
 def base_spec(args: argparse.Namespace, data: Path) -> dict[str, Any]:
-    doc: dict[str, Any] = yaml.safe_load((ROOT / "search_spaces" / "demo.yaml").read_text())
+    doc = demo_search_space("demo.yaml", data)
     spec = doc["spec"]
-    spec["pipelineConfigPath"] = str(ROOT / "src" / "odsweep" / "demodata" / "ssd_tiny.config")
-    spec["trainInputPath"] = str(data / "train-*.tfrecord")
-    spec["evalInputPath"] = str(data / "eval-*.tfrecord")
-    spec["labelMapPath"] = str(data / "label_map.pbtxt")
     spec["numTrainSteps"] = args.steps
     spec["checkpointEveryNSteps"] = args.every
     spec["sample1OfNEvalExamples"] = args.sample_eval

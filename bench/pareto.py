@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from _demo import demo_search_space
 
 from odsweep.results import (
     LATENCY_P50_MS,
@@ -40,7 +41,6 @@ from odsweep.results import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "search_spaces" / "demo-tradeoffs.yaml"
 LR = "train_config.optimizer.momentum_optimizer.learning_rate.cosine_decay_learning_rate"
 
 
@@ -53,12 +53,8 @@ def odsweep(*args: str, log: Path | None = None) -> int:
 
 
 def bench_spec(args: argparse.Namespace, data: Path) -> dict[str, Any]:
-    doc: dict[str, Any] = yaml.safe_load(SPEC.read_text())
+    doc = demo_search_space("demo-tradeoffs.yaml", data)
     spec = doc["spec"]
-    spec["pipelineConfigPath"] = str(ROOT / "src" / "odsweep" / "demodata" / "ssd_tiny.config")
-    spec["trainInputPath"] = str(data / "train-*.tfrecord")
-    spec["evalInputPath"] = str(data / "eval-*.tfrecord")
-    spec["labelMapPath"] = str(data / "label_map.pbtxt")
     spec["numTrainSteps"] = args.steps
     spec["checkpointEveryNSteps"] = args.every
     spec["maxTrialCount"] = args.trials
