@@ -3,12 +3,13 @@
 One ``odsweep trial`` process per family: a zoo-form config made tiny by overrides
 (``tests/families/tiny.py``) trains a few steps, evaluates once on 4 images, prints its
 metric lines and records them in ``result.json``, with the metrics that family's eval
-produces (Mask R-CNN's mask metrics too). Costs are in docs of the merge report.
+produces (Mask R-CNN's mask metrics too). Costs and which run in CI: docs/zoo-families.md.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 from pathlib import Path
 
@@ -56,7 +57,24 @@ def _run(family: Family, data: DemoData, trial_dir: Path) -> subprocess.Complete
     return subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
 
 
-@pytest.mark.parametrize("family", FAMILIES, ids=[f.name for f in FAMILIES])
+# What CI trains (the suite must stay near 30 min on 2 cores; each family costs 1-2 CPU
+# minutes, see docs/zoo-families.md): the three that test what nothing else does. Mask
+# R-CNN is the Faster R-CNN meta-architecture plus masks; CenterNet the keypoint drop;
+# EfficientDet the SSD meta-architecture with BiFPN and the bfloat16 switch. The other
+# three (plain FPN SSDs, box-only Faster R-CNN) repeat those code paths; they train with
+# ODSWEEP_ALL_FAMILIES=1, and the skip reason in every run's summary says so.
+IN_CI = ("efficientdet_d0", "centernet_keypoints", "mask_rcnn")
+ALL = os.environ.get("ODSWEEP_ALL_FAMILIES") == "1"
+
+
+def _selected(family: Family) -> object:
+    if ALL or family.name in IN_CI:
+        return family
+    reason = f"{family.name}: covered by {', '.join(IN_CI)}; set ODSWEEP_ALL_FAMILIES=1 to train it"
+    return pytest.param(family, marks=pytest.mark.skip(reason=reason))
+
+
+@pytest.mark.parametrize("family", [_selected(f) for f in FAMILIES], ids=[f.name for f in FAMILIES])
 def test_family_trains_evaluates_and_reports(
     family: Family, demo_data: DemoData, tmp_path: Path
 ) -> None:
